@@ -1,0 +1,78 @@
+"""Typed domain errors. The HTTP edge maps each class to one status code; nothing matches on text."""
+
+
+class DashboardError(Exception):
+    """Base class: `code` is the machine-readable error code, `status` the HTTP status."""
+
+    code = "internal_error"
+    status = 500
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+class InvalidInput(DashboardError):
+    code = "invalid_request"
+    status = 400
+
+
+class Unauthenticated(DashboardError):
+    code = "unauthenticated"
+    status = 401
+
+
+class NotFound(DashboardError):
+    code = "not_found"
+    status = 404
+
+
+class Conflict(DashboardError):
+    """An optimistic-lock failure or an action the current state does not allow."""
+
+    code = "conflict"
+    status = 409
+
+
+class StoreUnavailable(DashboardError):
+    code = "store_unavailable"
+    status = 503
+
+
+class OrchestratorError(DashboardError):
+    """Base for faults of the orchestrator as seen from here."""
+
+
+class OrchestratorUnreachable(OrchestratorError):
+    code = "orchestrator_unreachable"
+    status = 503
+
+
+class OrchestratorTimeout(OrchestratorError):
+    code = "orchestrator_timeout"
+    status = 504
+
+
+class OrchestratorBadAnswer(OrchestratorError):
+    """Non-JSON, wrong shape, or an upstream 5xx: the gateway got an answer it cannot use."""
+
+    code = "orchestrator_bad_answer"
+    status = 502
+
+
+class OrchestratorRejected(OrchestratorError):
+    """An upstream 4xx other than 404 (e.g. the orchestrator refused the request text)."""
+
+    code = "orchestrator_rejected"
+    status = 400
+
+    def __init__(self, message: str, upstream_status: int):
+        super().__init__(message)
+        self.upstream_status = upstream_status
+
+
+class OrchestratorNotFound(OrchestratorError):
+    """The orchestrator does not know the plan/request/task (it keeps them in memory)."""
+
+    code = "orchestrator_not_found"
+    status = 404

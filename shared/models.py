@@ -1,0 +1,153 @@
+"""The dashboard's public models: what the web client sends and receives."""
+
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+SessionStatus = Literal["idle", "awaiting_plan", "plan_ready", "executing", "completed"]
+Role = Literal["user", "assistant", "system"]
+StepStatus = Literal["pending", "running", "completed", "failed", "skipped"]
+
+# Limits are generous for people and tight enough that nothing can grow an item past 400 KB.
+MAX_MESSAGE_CHARS = 10_000
+UserId = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=128)]
+MessageText = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_MESSAGE_CHARS)
+]
+# Ids arrive as plain strings and are checked by the use cases, so a malformed id is "not found"
+# (404) rather than a validation error, and never reaches DynamoDB.
+IdText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class ChatMessage(BaseModel):
+    id: str = Field(description="UUID; time-ordered (a ULID in UUID form)")
+    session_id: str
+    role: Role
+    content: str
+    timestamp: datetime
+    metadata: dict[str, Any] | None = None
+
+
+class ChatSession(BaseModel):
+    session_id: str
+    user_id: str
+    created_at: datetime
+    last_activity: datetime
+    status: SessionStatus
+    current_request_id: str | None = None
+    current_plan_id: str | None = None
+    messages: list[ChatMessage] = Field(
+        default_factory=list, description="The newest page of the history, oldest first"
+    )
+    older_messages_cursor: str | None = Field(
+        default=None, description="Pass to GET .../messages?cursor= for the page before these"
+    )
+
+
+class MessagePage(BaseModel):
+    messages: list[ChatMessage] = Field(description="Oldest first within the page")
+    next_cursor: str | None = Field(default=None, description="Cursor of the next older page")
+
+
+class DashboardPlanView(BaseModel):
+    plan_id: str
+    request_id: str
+    summary: str
+    steps: list[dict[str, Any]]
+    checklist: str
+    estimated_duration: str
+    risk_level: Literal["low", "medium", "high"]
+    resource_requirements: dict[str, int]
+    status: str
+    can_approve: bool
+    can_modify: bool
+    can_abort: bool
+
+
+class ExecutionUpdate(BaseModel):
+    plan_id: str
+    step_index: int
+    step_name: str
+    status: StepStatus
+    output: str | None = None
+    error: str | None = None
+    started_at: datetime | None = None
+    completed_at: datetime | None = None
+
+
+# Request bodies ---------------------------------------------------------------------------
+
+
+class CreateSessionRequest(_Strict):
+    user_id: UserId | None = None
+
+
+class ChatRequest(_Strict):
+    session_id: IdText
+    message: MessageText
+
+
+class PlanActionRequest(_Strict):
+    session_id: IdText
+
+
+class ModificationRequest(_Strict):
+    plan_id: IdText
+    session_id: IdText
+    user_message: MessageText
+
+
+# Response bodies --------------------------------------------------------------------------
+
+
+class ChatResponse(BaseModel):
+    messages: list[ChatMessage] = Field(description="The messages this turn added, oldest first")
+    plan: DashboardPlanView | None = None
+    session_status: SessionStatus
+
+
+class ApproveResponse(BaseModel):
+    status: Literal["approved"]
+    execution_started: bool
+    plan: DashboardPlanView
+
+
+class RejectResponse(BaseModel):
+    status: Literal["rejected"]
+
+
+class ModifyResponse(BaseModel):
+    new_plan: DashboardPlanView | None
+    messages: list[ChatMessage]
+
+
+class AbortResponse(BaseModel):
+    status: Literal["aborted"]
+    cancelled_tasks: int
+    already_finished_tasks: int
+
+
+class StatusResponse(BaseModel):
+    plan_id: str
+    status: str
+    steps: list[ExecutionUpdate]
+
+
+class PollResponse(BaseModel):
+    overall_status: str
+    steps: list[ExecutionUpdate]
+    last_update: datetime
+
+
+class ErrorBody(BaseModel):
+    code: str
+    message: str
+
+
+class ErrorResponse(BaseModel):
+    error: ErrorBody

@@ -1,0 +1,37 @@
+"""All configuration in one pydantic-settings object, read from the environment once per process."""
+
+from functools import lru_cache
+
+from pydantic import AnyHttpUrl, Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="", case_sensitive=False, extra="ignore")
+
+    # Storage: "dynamodb" in Lambda and the local stack; "memory" is the zero-setup fallback.
+    session_store: str = Field(default="dynamodb", pattern="^(dynamodb|memory)$")
+    table_name: str = "chiffon-dashboard-sessions"
+    dynamodb_endpoint_url: str | None = None  # set for DynamoDB Local
+    aws_region: str = Field(default="us-east-1", validation_alias="AWS_REGION")
+    session_ttl_hours: int = Field(default=24 * 7, ge=1)
+
+    orchestrator_url: AnyHttpUrl = AnyHttpUrl("http://localhost:8000")
+    orchestrator_timeout_seconds: float = Field(default=30.0, gt=0)
+    orchestrator_max_attempts: int = Field(default=3, ge=1, le=10)
+
+    # Identity: with require_identity off (local development) a request without a caller
+    # identity may act on any session; with it on, such a request is refused with 401.
+    require_identity: bool = False
+    dev_identity_header: str = "X-User-Id"
+
+    cors_origins: list[str] = ["http://localhost:3000", "http://localhost:5173", "http://127.0.0.1:3000", "http://127.0.0.1:5173"]
+
+    message_max_chars: int = Field(default=10_000, ge=1)
+    history_page_size: int = Field(default=50, ge=1, le=500)
+    poll_interval_ms: int = Field(default=2000, ge=100)
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,44 @@
+"""The session store: one instance per process, chosen by settings."""
+
+from datetime import timedelta
+from functools import lru_cache
+
+from shared.settings import Settings, get_settings
+from shared.store.base import SessionStore
+from shared.store.memory import InMemorySessionStore
+
+
+def dynamodb_client(settings: Settings):
+    # Imported here so the in-memory path (and its tests) never pays for boto3's import.
+    import boto3
+    from botocore.config import Config
+
+    config = Config(
+        connect_timeout=2,
+        read_timeout=5,
+        retries={"mode": "standard", "max_attempts": 3},  # botocore retries throttling itself
+    )
+    return boto3.client(
+        "dynamodb",
+        region_name=settings.aws_region,
+        endpoint_url=settings.dynamodb_endpoint_url,
+        config=config,
+    )
+
+
+def build_store(settings: Settings) -> SessionStore:
+    ttl = timedelta(hours=settings.session_ttl_hours)
+    if settings.session_store == "memory":
+        return InMemorySessionStore(ttl=ttl)
+    from shared.store.dynamodb import DynamoDBSessionStore
+
+    return DynamoDBSessionStore(dynamodb_client(settings), settings.table_name, ttl=ttl)
+
+
+@lru_cache(maxsize=1)
+def get_store() -> SessionStore:
+    """The process's store, created on first use (after test fixtures have set the scene)."""
+    return build_store(get_settings())
+
+
+__all__ = ["SessionStore", "build_store", "get_store"]

@@ -1,0 +1,101 @@
+"""The SessionStore protocol, and the pieces every implementation shares."""
+
+from datetime import datetime, timedelta
+from typing import Protocol
+
+from ulid import ULID
+
+from shared.models import ChatMessage
+from shared.store.records import (
+    NewMessage,
+    PlanChanges,
+    PlanRecord,
+    SessionChanges,
+    SessionRecord,
+    StoredPage,
+)
+
+
+class SessionStore(Protocol):
+    """Sessions, their message history, and the plans made in them.
+
+    Every write that changes a session is conditional on the version the caller read, so two
+    racing requests never lose an update: the loser gets `Conflict`. A write that adds messages,
+    changes the session and puts or changes a plan happens all at once or not at all.
+    """
+
+    async def create_session(self, user_id: str) -> SessionRecord: ...
+
+    async def get_session(self, session_id: str) -> SessionRecord | None: ...
+
+    async def save(
+        self,
+        session: SessionRecord,
+        *,
+        changes: SessionChanges | None = None,
+        messages: list[NewMessage] | tuple[NewMessage, ...] = (),
+        new_plan: PlanRecord | None = None,
+        plan_update: tuple[PlanRecord, PlanChanges] | None = None,
+    ) -> tuple[SessionRecord, list[ChatMessage]]:
+        """Apply `changes` to `session` (as read, at its version), append `messages`, and put
+        `new_plan` or apply a plan update, atomically. Returns the new session and messages.
+        Raises Conflict when the session or plan changed since it was read, NotFound when gone."""
+        ...
+
+    async def list_messages(
+        self, session_id: str, *, limit: int, cursor: str | None = None
+    ) -> StoredPage: ...
+
+    async def get_plan(self, plan_id: str) -> PlanRecord | None: ...
+
+    async def cleanup_expired(self) -> int:
+        """Drop expired items where the backend does not do it itself; returns how many."""
+        ...
+
+
+def new_message_id() -> ULID:
+    return ULID()
+
+
+def message_sort_key(message_ulid: ULID) -> str:
+    return f"MSG#{message_ulid}"
+
+
+def build_message(
+    session_id: str, new: NewMessage, message_ulid: ULID, timestamp: datetime
+) -> ChatMessage:
+    # The public id is the ULID in UUID form: a valid UUID that still sorts by time.
+    return ChatMessage(
+        id=str(message_ulid.to_uuid()),
+        session_id=session_id,
+        role=new.role,
+        content=new.content,
+        timestamp=timestamp,
+        metadata=new.metadata,
+    )
+
+
+def apply_session_changes(
+    session: SessionRecord, changes: SessionChanges | None, now: datetime, ttl: timedelta
+) -> SessionRecord:
+    update: dict = {
+        "last_activity": now,
+        "version": session.version + 1,
+        "expires_at": int((now + ttl).timestamp()),
+    }
+    if changes is not None:
+        for field in ("status", "current_request_id", "current_plan_id"):
+            value = getattr(changes, field)
+            if value is not None:
+                update[field] = value
+        for field in changes.clear:
+            update[field] = None
+    return session.model_copy(update=update)
+
+
+def apply_plan_changes(plan: PlanRecord, changes: PlanChanges) -> PlanRecord:
+    update: dict = {"version": plan.version + 1}
+    update.update(changes.model_dump(exclude_none=True, exclude_unset=True))
+    if changes.dispatched_tasks is not None:
+        update["dispatched_tasks"] = changes.dispatched_tasks
+    return plan.model_copy(update=update)

@@ -1,0 +1,328 @@
+"""DynamoDB single-table SessionStore.
+
+| item    | PK                    | SK          |
+| session | SESSION#<session_id>  | META        |
+| message | SESSION#<session_id>  | MSG#<ulid>  |
+| plan    | PLAN#<plan_id>        | META        |
+
+Messages are items of their own so a history is never bounded by the 400 KB item limit.
+Every session change is a Put conditioned on the version that was read; a change that also adds
+messages or touches a plan is one TransactWriteItems. Reads never Scan.
+"""
+
+import asyncio
+import json
+import logging
+import uuid
+from datetime import datetime, timedelta
+from typing import Any
+
+from botocore.exceptions import BotoCoreError, ClientError
+
+from shared.errors import Conflict, NotFound, StoreUnavailable
+from shared.models import ChatMessage
+from shared.store.base import (
+    apply_plan_changes,
+    apply_session_changes,
+    build_message,
+    message_sort_key,
+    new_message_id,
+)
+from shared.store.cursor import decode_cursor, encode_cursor
+from shared.store.records import (
+    DispatchedTask,
+    NewMessage,
+    PlanChanges,
+    PlanRecord,
+    SessionChanges,
+    SessionRecord,
+    StoredPage,
+    expiry,
+    utcnow,
+)
+
+logger = logging.getLogger(__name__)
+
+_UNAVAILABLE_CODES = {
+    "ProvisionedThroughputExceededException",
+    "ThrottlingException",
+    "RequestLimitExceeded",
+    "InternalServerError",
+    "ServiceUnavailable",
+    "ResourceNotFoundException",  # the table is missing: an operator's problem, not the caller's
+}
+
+
+def _s(value: str) -> dict:
+    return {"S": value}
+
+
+def _n(value: int) -> dict:
+    return {"N": str(value)}
+
+
+def _session_key(session_id: str) -> dict:
+    return {"PK": _s(f"SESSION#{session_id}"), "SK": _s("META")}
+
+
+def _plan_key(plan_id: str) -> dict:
+    return {"PK": _s(f"PLAN#{plan_id}"), "SK": _s("META")}
+
+
+def _optional(item: dict, name: str, value: str | None) -> None:
+    if value is not None:
+        item[name] = _s(value)
+
+
+def _session_item(record: SessionRecord) -> dict:
+    item = {
+        **_session_key(record.session_id),
+        "session_id": _s(record.session_id),
+        "user_id": _s(record.user_id),
+        "status": _s(record.status),
+        "created_at": _s(record.created_at.isoformat()),
+        "last_activity": _s(record.last_activity.isoformat()),
+        "version": _n(record.version),
+        "expires_at": _n(record.expires_at),
+    }
+    _optional(item, "current_request_id", record.current_request_id)
+    _optional(item, "current_plan_id", record.current_plan_id)
+    return item
+
+
+def _session_from_item(item: dict) -> SessionRecord:
+    return SessionRecord(
+        session_id=item["session_id"]["S"],
+        user_id=item["user_id"]["S"],
+        status=item["status"]["S"],
+        created_at=datetime.fromisoformat(item["created_at"]["S"]),
+        last_activity=datetime.fromisoformat(item["last_activity"]["S"]),
+        current_request_id=item.get("current_request_id", {}).get("S"),
+        current_plan_id=item.get("current_plan_id", {}).get("S"),
+        version=int(item["version"]["N"]),
+        expires_at=int(item["expires_at"]["N"]),
+    )
+
+
+def _message_item(message: ChatMessage, sort_key: str, expires_at: int) -> dict:
+    item = {
+        "PK": _s(f"SESSION#{message.session_id}"),
+        "SK": _s(sort_key),
+        "id": _s(message.id),
+        "role": _s(message.role),
+        "content": _s(message.content),
+        "timestamp": _s(message.timestamp.isoformat()),
+        "expires_at": _n(expires_at),
+    }
+    if message.metadata:
+        item["metadata"] = _s(json.dumps(message.metadata, separators=(",", ":")))
+    return item
+
+
+def _message_from_item(item: dict, session_id: str) -> ChatMessage:
+    metadata = item.get("metadata")
+    return ChatMessage(
+        id=item["id"]["S"],
+        session_id=session_id,
+        role=item["role"]["S"],
+        content=item["content"]["S"],
+        timestamp=datetime.fromisoformat(item["timestamp"]["S"]),
+        metadata=json.loads(metadata["S"]) if metadata else None,
+    )
+
+
+def _plan_item(plan: PlanRecord) -> dict:
+    # The orchestrator's plan is kept as JSON text: it has floats and free-form parameters that
+    # DynamoDB's number type would not round-trip, and it is only ever read whole.
+    item = {
+        **_plan_key(plan.plan_id),
+        "plan_id": _s(plan.plan_id),
+        "session_id": _s(plan.session_id),
+        "user_id": _s(plan.user_id),
+        "request_id": _s(plan.request_id),
+        "state": _s(plan.state),
+        "plan": _s(json.dumps(plan.plan, separators=(",", ":"))),
+        "dispatched_tasks": _s(
+            json.dumps([t.model_dump() for t in plan.dispatched_tasks], separators=(",", ":"))
+        ),
+        "created_at": _s(plan.created_at.isoformat()),
+        "version": _n(plan.version),
+        "expires_at": _n(plan.expires_at),
+    }
+    if plan.approved_at is not None:
+        item["approved_at"] = _s(plan.approved_at.isoformat())
+    return item
+
+
+def _plan_from_item(item: dict) -> PlanRecord:
+    approved_at = item.get("approved_at")
+    return PlanRecord(
+        plan_id=item["plan_id"]["S"],
+        session_id=item["session_id"]["S"],
+        user_id=item["user_id"]["S"],
+        request_id=item["request_id"]["S"],
+        state=item["state"]["S"],
+        plan=json.loads(item["plan"]["S"]),
+        dispatched_tasks=[DispatchedTask(**t) for t in json.loads(item["dispatched_tasks"]["S"])],
+        created_at=datetime.fromisoformat(item["created_at"]["S"]),
+        approved_at=datetime.fromisoformat(approved_at["S"]) if approved_at else None,
+        version=int(item["version"]["N"]),
+        expires_at=int(item["expires_at"]["N"]),
+    )
+
+
+def _store_error(error: Exception) -> Exception:
+    """Map a botocore failure to the domain error the HTTP edge understands."""
+    if isinstance(error, ClientError):
+        code = error.response.get("Error", {}).get("Code", "")
+        if code == "ConditionalCheckFailedException":
+            return Conflict("The session changed while this request was being handled.")
+        if code == "TransactionCanceledException":
+            reasons = [r.get("Code") for r in error.response.get("CancellationReasons", [])]
+            if "ConditionalCheckFailed" in reasons or "TransactionConflict" in reasons:
+                return Conflict("The session changed while this request was being handled.")
+            logger.warning("dynamodb transaction cancelled: %s", reasons)
+            return StoreUnavailable("The session store is busy; try again shortly.")
+        if code == "TransactionConflictException":
+            return Conflict("The session changed while this request was being handled.")
+        if code in _UNAVAILABLE_CODES:
+            logger.warning("dynamodb unavailable: %s", code)
+            return StoreUnavailable("The session store is busy; try again shortly.")
+    logger.error("dynamodb call failed", exc_info=error)
+    return StoreUnavailable("The session store cannot be reached; try again shortly.")
+
+
+class DynamoDBSessionStore:
+    def __init__(self, client: Any, table_name: str, ttl: timedelta = timedelta(days=7)):
+        self._client = client
+        self._table = table_name
+        self._ttl = ttl
+
+    async def _call(self, operation: str, **kwargs: Any) -> dict:
+        # boto3 is synchronous; a worker thread keeps the event loop free for other requests.
+        try:
+            return await asyncio.to_thread(getattr(self._client, operation), **kwargs)
+        except (ClientError, BotoCoreError) as error:
+            raise _store_error(error) from error
+
+    @staticmethod
+    def _live(item: dict) -> bool:
+        # TTL deletion lags by up to days: an expired item that is still there counts as absent.
+        return int(item["expires_at"]["N"]) > utcnow().timestamp()
+
+    async def create_session(self, user_id: str) -> SessionRecord:
+        now = utcnow()
+        record = SessionRecord(
+            session_id=str(uuid.uuid4()),
+            user_id=user_id,
+            created_at=now,
+            last_activity=now,
+            expires_at=expiry(self._ttl, now),
+        )
+        await self._call(
+            "put_item",
+            TableName=self._table,
+            Item=_session_item(record),
+            ConditionExpression="attribute_not_exists(PK)",
+        )
+        return record
+
+    async def get_session(self, session_id: str) -> SessionRecord | None:
+        answer = await self._call(
+            "get_item", TableName=self._table, Key=_session_key(session_id), ConsistentRead=True
+        )
+        item = answer.get("Item")
+        return _session_from_item(item) if item and self._live(item) else None
+
+    async def save(
+        self,
+        session: SessionRecord,
+        *,
+        changes: SessionChanges | None = None,
+        messages: list[NewMessage] | tuple[NewMessage, ...] = (),
+        new_plan: PlanRecord | None = None,
+        plan_update: tuple[PlanRecord, PlanChanges] | None = None,
+    ) -> tuple[SessionRecord, list[ChatMessage]]:
+        now = utcnow()
+        updated = apply_session_changes(session, changes, now, self._ttl)
+        session_put = {
+            "TableName": self._table,
+            "Item": _session_item(updated),
+            "ConditionExpression": "#v = :expected",
+            "ExpressionAttributeNames": {"#v": "version"},
+            "ExpressionAttributeValues": {":expected": _n(session.version)},
+        }
+        writes: list[dict] = [{"Put": session_put}]
+        added: list[ChatMessage] = []
+        message_expiry = expiry(self._ttl, now)
+        for new in messages:
+            # python-ulid's default generator is monotonic, so messages of one turn keep order.
+            message_ulid = new_message_id()
+            message = build_message(session.session_id, new, message_ulid, now)
+            added.append(message)
+            item = _message_item(message, message_sort_key(message_ulid), message_expiry)
+            writes.append({"Put": {"TableName": self._table, "Item": item}})
+        if new_plan is not None:
+            writes.append(
+                {
+                    "Put": {
+                        "TableName": self._table,
+                        "Item": _plan_item(new_plan),
+                        "ConditionExpression": "attribute_not_exists(PK)",
+                    }
+                }
+            )
+        if plan_update is not None:
+            plan, plan_changes = plan_update
+            writes.append(
+                {
+                    "Put": {
+                        "TableName": self._table,
+                        "Item": _plan_item(apply_plan_changes(plan, plan_changes)),
+                        "ConditionExpression": "#v = :expected",
+                        "ExpressionAttributeNames": {"#v": "version"},
+                        "ExpressionAttributeValues": {":expected": _n(plan.version)},
+                    }
+                }
+            )
+
+        if len(writes) == 1:
+            await self._call("put_item", **session_put)
+        else:
+            await self._call("transact_write_items", TransactItems=writes)
+        return updated, added
+
+    async def list_messages(
+        self, session_id: str, *, limit: int, cursor: str | None = None
+    ) -> StoredPage:
+        query: dict[str, Any] = {
+            "TableName": self._table,
+            "KeyConditionExpression": "PK = :pk AND begins_with(SK, :msg)",
+            "ExpressionAttributeValues": {":pk": _s(f"SESSION#{session_id}"), ":msg": _s("MSG#")},
+            "ScanIndexForward": False,  # newest first
+            "Limit": limit + 1,  # one more than asked tells whether an older page exists
+        }
+        if cursor:
+            query["ExclusiveStartKey"] = {
+                "PK": _s(f"SESSION#{session_id}"),
+                "SK": _s(decode_cursor(cursor)),
+            }
+        answer = await self._call("query", **query)
+        items = answer.get("Items", [])
+        page_items = items[:limit]
+        more = len(items) > limit or "LastEvaluatedKey" in answer
+        next_cursor = encode_cursor(page_items[-1]["SK"]["S"]) if more and page_items else None
+        return StoredPage(
+            messages=[_message_from_item(i, session_id) for i in page_items if self._live(i)],
+            next_cursor=next_cursor,
+        )
+
+    async def get_plan(self, plan_id: str) -> PlanRecord | None:
+        answer = await self._call(
+            "get_item", TableName=self._table, Key=_plan_key(plan_id), ConsistentRead=True
+        )
+        item = answer.get("Item")
+        return _plan_from_item(item) if item and self._live(item) else None
+
+    async def cleanup_expired(self) -> int:
+        return 0  # the table's TTL deletes expired items; reads already skip them

@@ -1,0 +1,132 @@
+"""In-memory SessionStore: for use-case tests and a zero-setup local fallback.
+
+Each method runs without awaiting in between, so under asyncio every call is atomic, which gives
+the same all-or-nothing and conditional-write behaviour as the DynamoDB store.
+"""
+
+import bisect
+import uuid
+from datetime import timedelta
+
+from shared.errors import Conflict
+from shared.models import ChatMessage
+from shared.store.base import (
+    apply_plan_changes,
+    apply_session_changes,
+    build_message,
+    message_sort_key,
+    new_message_id,
+)
+from shared.store.cursor import decode_cursor, encode_cursor
+from shared.store.records import (
+    NewMessage,
+    PlanChanges,
+    PlanRecord,
+    SessionChanges,
+    SessionRecord,
+    StoredPage,
+    expiry,
+    utcnow,
+)
+
+
+class InMemorySessionStore:
+    def __init__(self, ttl: timedelta = timedelta(days=7)):
+        self._ttl = ttl
+        self._sessions: dict[str, SessionRecord] = {}
+        # Per session: sort keys in order, and the message with its expiry under each key.
+        self._message_keys: dict[str, list[str]] = {}
+        self._messages: dict[str, dict[str, tuple[ChatMessage, int]]] = {}
+        self._plans: dict[str, PlanRecord] = {}
+
+    @staticmethod
+    def _live(expires_at: int) -> bool:
+        return expires_at > utcnow().timestamp()
+
+    async def create_session(self, user_id: str) -> SessionRecord:
+        now = utcnow()
+        record = SessionRecord(
+            session_id=str(uuid.uuid4()),
+            user_id=user_id,
+            created_at=now,
+            last_activity=now,
+            expires_at=expiry(self._ttl, now),
+        )
+        self._sessions[record.session_id] = record
+        self._message_keys[record.session_id] = []
+        self._messages[record.session_id] = {}
+        return record
+
+    async def get_session(self, session_id: str) -> SessionRecord | None:
+        record = self._sessions.get(session_id)
+        return record if record is not None and self._live(record.expires_at) else None
+
+    async def save(
+        self,
+        session: SessionRecord,
+        *,
+        changes: SessionChanges | None = None,
+        messages: list[NewMessage] | tuple[NewMessage, ...] = (),
+        new_plan: PlanRecord | None = None,
+        plan_update: tuple[PlanRecord, PlanChanges] | None = None,
+    ) -> tuple[SessionRecord, list[ChatMessage]]:
+        # Check every condition first, then write: all or nothing.
+        current = await self.get_session(session.session_id)
+        if current is None or current.version != session.version:
+            raise Conflict("The session changed while this request was being handled.")
+        if new_plan is not None and new_plan.plan_id in self._plans:
+            raise Conflict("A plan with this id is already stored.")
+        if plan_update is not None:
+            stored = self._plans.get(plan_update[0].plan_id)
+            if stored is None or stored.version != plan_update[0].version:
+                raise Conflict("The plan changed while this request was being handled.")
+
+        now = utcnow()
+        updated = apply_session_changes(current, changes, now, self._ttl)
+        self._sessions[updated.session_id] = updated
+        added = []
+        for new in messages:
+            message_ulid = new_message_id()
+            key = message_sort_key(message_ulid)
+            message = build_message(session.session_id, new, message_ulid, now)
+            bisect.insort(self._message_keys[session.session_id], key)
+            self._messages[session.session_id][key] = (message, expiry(self._ttl, now))
+            added.append(message)
+        if new_plan is not None:
+            self._plans[new_plan.plan_id] = new_plan
+        if plan_update is not None:
+            plan, plan_changes = plan_update
+            self._plans[plan.plan_id] = apply_plan_changes(plan, plan_changes)
+        return updated, added
+
+    async def list_messages(
+        self, session_id: str, *, limit: int, cursor: str | None = None
+    ) -> StoredPage:
+        keys = self._message_keys.get(session_id, [])
+        end = bisect.bisect_left(keys, decode_cursor(cursor)) if cursor else len(keys)
+        start = max(0, end - limit)
+        page_keys = keys[start:end][::-1]  # newest first, like a descending Query
+        stored = self._messages[session_id] if page_keys else {}
+        page = [stored[k][0] for k in page_keys if self._live(stored[k][1])]
+        next_cursor = encode_cursor(page_keys[-1]) if start > 0 else None
+        return StoredPage(messages=page, next_cursor=next_cursor)
+
+    async def get_plan(self, plan_id: str) -> PlanRecord | None:
+        plan = self._plans.get(plan_id)
+        return plan if plan is not None and self._live(plan.expires_at) else None
+
+    async def cleanup_expired(self) -> int:
+        removed = 0
+        for session_id in [s for s, r in self._sessions.items() if not self._live(r.expires_at)]:
+            del self._sessions[session_id]
+            removed += 1 + len(self._messages.pop(session_id, {}))
+            self._message_keys.pop(session_id, None)
+        for session_id, stored in self._messages.items():
+            for key in [k for k, (_, exp) in stored.items() if not self._live(exp)]:
+                del stored[key]
+                self._message_keys[session_id].remove(key)
+                removed += 1
+        for plan_id in [p for p, r in self._plans.items() if not self._live(r.expires_at)]:
+            del self._plans[plan_id]
+            removed += 1
+        return removed

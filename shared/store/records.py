@@ -1,0 +1,85 @@
+"""What the store keeps. Internal records (with version and expiry), not the public models."""
+
+from datetime import UTC, datetime, timedelta
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+
+from shared.models import ChatMessage, Role, SessionStatus
+
+# The plan's own lifecycle as this service tracks it. `approving` marks an approval claimed
+# here whose orchestrator call has not finished yet.
+PlanState = Literal[
+    "pending_approval", "approving", "executing", "completed", "rejected", "aborted", "superseded"
+]
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def expiry(ttl: timedelta, now: datetime | None = None) -> int:
+    return int(((now or utcnow()) + ttl).timestamp())
+
+
+class SessionRecord(BaseModel):
+    session_id: str
+    user_id: str
+    status: SessionStatus = "idle"
+    created_at: datetime
+    last_activity: datetime
+    current_request_id: str | None = None
+    current_plan_id: str | None = None
+    version: int = 1
+    expires_at: int
+
+
+class DispatchedTask(BaseModel):
+    """One entry of the approve answer's dispatched_tasks, kept because it is given only once."""
+
+    order: int
+    name: str
+    task_id: str | None = None  # None when the orchestrator could not dispatch this task
+    error: str | None = None
+
+
+class PlanRecord(BaseModel):
+    plan_id: str
+    session_id: str
+    user_id: str
+    request_id: str
+    state: PlanState = "pending_approval"
+    # The plan exactly as GET /api/v1/plan/{request_id} returned it (tasks, summary, complexity).
+    plan: dict[str, Any]
+    dispatched_tasks: list[DispatchedTask] = Field(default_factory=list)
+    created_at: datetime
+    approved_at: datetime | None = None
+    version: int = 1
+    expires_at: int
+
+
+class NewMessage(BaseModel):
+    role: Role
+    content: str
+    metadata: dict[str, Any] | None = None
+
+
+class SessionChanges(BaseModel):
+    """Fields a use case may change on a session; None means 'leave as is' except where listed."""
+
+    status: SessionStatus | None = None
+    current_request_id: str | None = None
+    current_plan_id: str | None = None
+    # Names of optional fields to clear (set to None), since None above means 'unchanged'.
+    clear: frozenset[Literal["current_request_id", "current_plan_id"]] = frozenset()
+
+
+class PlanChanges(BaseModel):
+    state: PlanState | None = None
+    dispatched_tasks: list[DispatchedTask] | None = None
+    approved_at: datetime | None = None
+
+
+class StoredPage(BaseModel):
+    messages: list[ChatMessage]  # newest first, as read
+    next_cursor: str | None = None

@@ -1,0 +1,231 @@
+"""The SessionStore contract. Every test here runs on the in-memory store, moto and DynamoDB Local."""
+
+import asyncio
+import uuid
+from datetime import timedelta
+
+import pytest
+
+from shared.errors import Conflict, InvalidInput
+from shared.store.records import (
+    DispatchedTask,
+    NewMessage,
+    PlanChanges,
+    PlanRecord,
+    SessionChanges,
+    utcnow,
+)
+
+
+def user(text: str, **metadata) -> NewMessage:
+    return NewMessage(role="user", content=text, metadata=metadata or None)
+
+
+def a_plan(session, plan_id: str | None = None) -> PlanRecord:
+    return PlanRecord(
+        plan_id=plan_id or str(uuid.uuid4()),
+        session_id=session.session_id,
+        user_id=session.user_id,
+        request_id=str(uuid.uuid4()),
+        plan={"summary": "Deploy web", "routing_score": 0.87, "tasks": [{"order": 1}]},
+        created_at=utcnow(),
+        expires_at=int(utcnow().timestamp()) + 3600,
+    )
+
+
+async def all_messages(store, session_id, page_size):
+    """Read the whole history page by page (newest first), as the web client would."""
+    pages, cursor = [], None
+    while True:
+        page = await store.list_messages(session_id, limit=page_size, cursor=cursor)
+        pages.append(page.messages)
+        cursor = page.next_cursor
+        if cursor is None:
+            return pages
+
+
+async def test_new_session_is_idle_with_a_uuid_and_can_be_read_back(store):
+    created = await store.create_session("alice")
+    assert uuid.UUID(created.session_id).version == 4
+    assert (created.user_id, created.status, created.version) == ("alice", "idle", 1)
+    assert await store.get_session(created.session_id) == created
+
+
+async def test_unknown_session_is_absent(store):
+    assert await store.get_session(str(uuid.uuid4())) is None
+
+
+async def test_messages_round_trip_newest_first_with_metadata(store):
+    session = await store.create_session("alice")
+    session, added = await store.save(session, messages=[user("deploy web", plan_id="p1")])
+    session, more = await store.save(
+        session, messages=[NewMessage(role="assistant", content="Here is the plan")]
+    )
+    page = await store.list_messages(session.session_id, limit=10)
+    assert [m.content for m in page.messages] == ["Here is the plan", "deploy web"]
+    assert page.messages[1].metadata == {"plan_id": "p1"}
+    assert page.messages == [*more, *added]
+    assert all(uuid.UUID(m.id) for m in page.messages)
+    assert page.next_cursor is None
+
+
+async def test_messages_of_one_save_keep_their_order(store):
+    session = await store.create_session("alice")
+    texts = [f"m{i}" for i in range(30)]
+    await store.save(session, messages=[user(t) for t in texts])
+    page = await store.list_messages(session.session_id, limit=50)
+    assert [m.content for m in page.messages] == texts[::-1]
+
+
+async def test_save_applies_changes_bumps_version_and_touches_activity(store):
+    session = await store.create_session("alice")
+    updated, _ = await store.save(
+        session,
+        changes=SessionChanges(
+            status="plan_ready", current_request_id="r1", current_plan_id="p1"
+        ),
+    )
+    assert (updated.status, updated.current_plan_id, updated.version) == ("plan_ready", "p1", 2)
+    assert updated.last_activity >= session.last_activity
+    assert await store.get_session(session.session_id) == updated
+
+    cleared, _ = await store.save(
+        updated, changes=SessionChanges(status="idle", clear=frozenset({"current_plan_id"}))
+    )
+    reread = await store.get_session(session.session_id)
+    assert (reread.status, reread.current_plan_id, reread.current_request_id) == ("idle", None, "r1")
+    assert reread == cleared
+
+
+async def test_stale_write_is_refused_and_writes_nothing(store):
+    session = await store.create_session("alice")
+    await store.save(session, changes=SessionChanges(status="awaiting_plan"))
+    with pytest.raises(Conflict):
+        await store.save(
+            session,  # the version read before the first save
+            changes=SessionChanges(status="plan_ready"),
+            messages=[user("lost?")],
+            new_plan=a_plan(session),
+        )
+    reread = await store.get_session(session.session_id)
+    assert (reread.status, reread.version) == ("awaiting_plan", 2)
+    assert (await store.list_messages(session.session_id, limit=10)).messages == []
+
+
+async def test_two_writers_on_one_session_lose_no_update(store):
+    session = await store.create_session("alice")
+    first_read = await store.get_session(session.session_id)
+    second_read = await store.get_session(session.session_id)
+
+    await store.save(first_read, changes=SessionChanges(current_request_id="from-first"))
+    with pytest.raises(Conflict):
+        await store.save(second_read, changes=SessionChanges(current_plan_id="from-second"))
+
+    # The loser re-reads and applies its change on top: both changes are present.
+    fresh = await store.get_session(session.session_id)
+    await store.save(fresh, changes=SessionChanges(current_plan_id="from-second"))
+    final = await store.get_session(session.session_id)
+    assert (final.current_request_id, final.current_plan_id) == ("from-first", "from-second")
+    assert final.version == 3
+
+
+async def test_concurrent_writers_with_retry_keep_every_message(store):
+    session = await store.create_session("alice")
+    conflicts = 0
+
+    async def writer(n: int) -> None:
+        nonlocal conflicts
+        while True:
+            current = await store.get_session(session.session_id)
+            try:
+                await store.save(current, messages=[user(f"writer {n}")])
+                return
+            except Conflict:
+                conflicts += 1
+                await asyncio.sleep(0.01 * (n % 3))
+
+    await asyncio.gather(*(writer(n) for n in range(8)))
+    page = await store.list_messages(session.session_id, limit=50)
+    assert sorted(m.content for m in page.messages) == sorted(f"writer {n}" for n in range(8))
+    assert (await store.get_session(session.session_id)).version == 1 + 8
+
+
+async def test_history_pages_newest_first_with_opaque_cursor(store):
+    session = await store.create_session("alice")
+    for start in range(0, 120, 40):
+        session, _ = await store.save(
+            session, messages=[user(f"msg {i:03}") for i in range(start, start + 40)]
+        )
+    pages = await all_messages(store, session.session_id, page_size=50)
+    assert [len(p) for p in pages] == [50, 50, 20]
+    flat = [m.content for page in pages for m in page]
+    assert flat == [f"msg {i:03}" for i in range(119, -1, -1)]
+
+
+async def test_exact_multiple_of_page_size_ends_without_an_empty_page(store):
+    session = await store.create_session("alice")
+    await store.save(session, messages=[user(f"m{i}") for i in range(20)])
+    pages = await all_messages(store, session.session_id, page_size=10)
+    assert [len(p) for p in pages] == [10, 10]
+
+
+@pytest.mark.parametrize("cursor", ["not-a-cursor!", "bXNnIzE", "TVNHIzEyMw"])
+async def test_malformed_cursor_is_invalid_input(store, cursor):
+    session = await store.create_session("alice")
+    with pytest.raises(InvalidInput):
+        await store.list_messages(session.session_id, limit=10, cursor=cursor)
+
+
+async def test_plan_is_stored_with_the_session_change_and_read_back_whole(store):
+    session = await store.create_session("alice")
+    plan = a_plan(session)
+    session, _ = await store.save(
+        session, changes=SessionChanges(current_plan_id=plan.plan_id), new_plan=plan
+    )
+    assert await store.get_plan(plan.plan_id) == plan
+    assert (await store.get_session(session.session_id)).current_plan_id == plan.plan_id
+    assert await store.get_plan(str(uuid.uuid4())) is None
+
+
+async def test_plan_update_is_conditional_on_the_plan_version(store):
+    session = await store.create_session("alice")
+    plan = a_plan(session)
+    session, _ = await store.save(session, new_plan=plan)
+    tasks = [DispatchedTask(order=1, name="deploy", task_id=str(uuid.uuid4()))]
+    session, _ = await store.save(
+        session,
+        changes=SessionChanges(status="executing"),
+        plan_update=(plan, PlanChanges(state="executing", dispatched_tasks=tasks)),
+    )
+    stored = await store.get_plan(plan.plan_id)
+    assert (stored.state, stored.dispatched_tasks, stored.version) == ("executing", tasks, 2)
+
+    # A second claim from the same stale read fails, and its session change is not applied.
+    with pytest.raises(Conflict):
+        await store.save(
+            session,
+            changes=SessionChanges(status="idle"),
+            plan_update=(plan, PlanChanges(state="approving")),
+        )
+    assert (await store.get_session(session.session_id)).status == "executing"
+    assert (await store.get_plan(plan.plan_id)).state == "executing"
+
+
+async def test_a_plan_id_is_stored_once(store):
+    session = await store.create_session("alice")
+    plan = a_plan(session)
+    session, _ = await store.save(session, new_plan=plan)
+    with pytest.raises(Conflict):
+        await store.save(session, new_plan=plan.model_copy(update={"request_id": "other"}))
+    assert (await store.get_plan(plan.plan_id)).request_id == plan.request_id
+
+
+async def test_expired_items_read_as_absent(make_store):
+    store = make_store(ttl=timedelta(seconds=-1))
+    session = await store.create_session("alice")
+    assert await store.get_session(session.session_id) is None
+
+
+async def test_cleanup_expired_returns_a_count(store):
+    await store.create_session("alice")
+    assert await store.cleanup_expired() == 0

@@ -10,7 +10,7 @@ from pydantic import BaseModel
 
 from orchestrator_standin import planner
 from orchestrator_standin.progress import task_view
-from orchestrator_standin.state import StoredPlan, Store, iso
+from orchestrator_standin.state import Store, StoredPlan, iso
 
 MAX_REQUEST_CHARS = 10_000
 

@@ -39,7 +39,7 @@ async def _standin_middleware(request: Request, call_next: RequestResponseEndpoi
         store.calls[kind] += 1
     try:
         response = await call_next(request)
-    except Exception as exc::  # the real service reports crashes as 500 + detail
+    except Exception as exc:  # the real service reports crashes as 500 + detail
         response = JSONResponse({"detail": f"Internal error: {exc}"}, status_code=500)
     delay = store.settings.delay_seconds
     if path.startswith("/api/v1/") and delay > 0:

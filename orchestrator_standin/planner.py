@@ -21,11 +21,14 @@ _WORD_RE = re.compile(r"[a-z0-9][a-z0-9'_-]*")
 _NEGATED_RE = re.compile(
     r"\b(?:no|not|without|skip|skipping|remove|drop|exclude)\s+(?:the\s+|any\s+)?$"
 )
-_STOP_WORDS = frozenset(
-    "a an and also add after all any before but by can do for from in into it its let me "
-    "my new now of on our please run set so that the their then this to up us we with you "
-    "your make sure".split()
-)
+_STOP_WORDS = frozenset((
+    "a", "an", "and", "also", "add", "after", "all", "any", "before", "but", "by", "can", "do",
+    "for", "from", "in", "into", "it", "its", "let", "make", "me", "my", "new", "now", "of",
+    "on", "our", "please", "run", "set", "so", "sure", "that", "the", "their", "then", "this",
+    "to", "up", "us", "we", "with", "you", "your", "not", "without", "skip", "remove", "drop",
+    "exclude", "instead", "just", "only", "want", "need", "should", "will", "original",
+    "request", "plan", "modify", "change",
+))
 
 
 @dataclass(frozen=True)
@@ -110,20 +113,21 @@ def matched_steps(text: str) -> list[Step]:
 
 def targets(text: str) -> list[str]:
     """Words that are neither filler nor step keywords: what the request is about."""
+    plain = strip_markers(text).lower()
+    for step in STEPS:
+        plain = re.sub(step.pattern, " ", plain)
     found: list[str] = []
-    for word in words(text):
-        if len(word) < 3 or word in _STOP_WORDS or word in found or word in VAGUE_WORDS:
-            continue
-        if any(step.pattern and re.fullmatch(step.pattern, word) for step in STEPS):
-            continue
-        found.append(word)
+    for word in _WORD_RE.findall(plain):
+        if len(word) >= 3 and word not in _STOP_WORDS and word not in found:
+            found.append(word)
     return found[:5]
 
 
 def parse_outcome(text: str) -> dict[str, Any]:
     """The body of POST /api/v1/request, without request_id."""
     if PARSE_FAIL_MARKER in text.lower():
-        return {"status": "parsing_failed", "error": "Could not parse the request (stand-in marker)"}
+        error = "Could not parse the request (stand-in [parse-fail] marker)"
+        return {"status": "parsing_failed", "error": error}
     questions = clarification_questions(text)
     if questions:
         return {"status": "requires_clarification", "ambiguities": questions, "out_of_scope": []}

@@ -1,0 +1,24 @@
+"""The all-in-one app: every endpoint group in one FastAPI app.
+
+    uvicorn functions.app:app --port 8001
+
+`handler` serves the same app from a single Lambda function, if one is preferred.
+"""
+
+from fastapi.middleware.cors import CORSMiddleware
+
+from functions.sessions.router import router as sessions_router
+from shared.settings import get_settings
+from shared.web.app_factory import create_app
+from shared.web.lambda_entry import lambda_handler_for
+
+app = create_app(sessions_router)
+app.add_middleware(
+    CORSMiddleware,
+    allow_origins=get_settings().cors_origins,
+    allow_credentials=True,
+    allow_methods=["GET", "POST", "OPTIONS"],
+    allow_headers=["*"],
+    expose_headers=["X-Poll-Interval"],
+)
+handler = lambda_handler_for(app, service="dashboard")

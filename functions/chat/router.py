@@ -1,0 +1,5 @@
+"""The chat endpoint group (being written: routes land in this session)."""
+
+from fastapi import APIRouter
+
+router = APIRouter(prefix="/api/dashboard", tags=["chat"])

@@ -1,0 +1,5 @@
+"""The plans endpoint group (being written: routes land in this session)."""
+
+from fastapi import APIRouter
+
+router = APIRouter(prefix="/api/dashboard", tags=["plans"])

@@ -1,0 +1,1 @@
+"""Use cases: what each endpoint does, free of HTTP and of AWS details."""

@@ -1,0 +1,72 @@
+"""Creating sessions and reading them with their history."""
+
+from shared.errors import NotFound
+from shared.identity import Caller, check_access
+from shared.ids import canonical_uuid
+from shared.models import ChatMessage, ChatSession, MessagePage
+from shared.settings import Settings
+from shared.store.base import SessionStore
+from shared.store.records import SessionRecord
+
+ANONYMOUS = "anonymous"
+
+
+def public_session(
+    record: SessionRecord, messages: list[ChatMessage], older_cursor: str | None
+) -> ChatSession:
+    return ChatSession(
+        session_id=record.session_id,
+        user_id=record.user_id,
+        created_at=record.created_at,
+        last_activity=record.last_activity,
+        status=record.status,
+        current_request_id=record.current_request_id,
+        current_plan_id=record.current_plan_id,
+        messages=messages,
+        older_messages_cursor=older_cursor,
+    )
+
+
+async def load_session(
+    store: SessionStore, caller: Caller, session_id: str, settings: Settings
+) -> SessionRecord:
+    """The caller's session, or NotFound for malformed, unknown, expired or other users' ids."""
+    canonical = canonical_uuid(session_id)
+    record = await store.get_session(canonical) if canonical else None
+    if record is None:
+        raise NotFound("Session not found.")
+    check_access(record.user_id, caller, settings, "Session")
+    return record
+
+
+async def create_session(
+    store: SessionStore, caller: Caller, requested_user_id: str | None
+) -> ChatSession:
+    # A verified or dev identity wins over a user_id in the body: the body cannot claim to be
+    # somebody else.
+    user_id = caller.user_id or requested_user_id or ANONYMOUS
+    return public_session(await store.create_session(user_id), [], None)
+
+
+async def get_session(
+    store: SessionStore, caller: Caller, session_id: str, settings: Settings
+) -> ChatSession:
+    record = await load_session(store, caller, session_id, settings)
+    page = await store.list_messages(record.session_id, limit=settings.history_page_size)
+    return public_session(record, page.messages[::-1], page.next_cursor)
+
+
+async def list_messages(
+    store: SessionStore,
+    caller: Caller,
+    session_id: str,
+    settings: Settings,
+    *,
+    cursor: str | None,
+    limit: int | None,
+) -> MessagePage:
+    record = await load_session(store, caller, session_id, settings)
+    page = await store.list_messages(
+        record.session_id, limit=limit or settings.history_page_size, cursor=cursor
+    )
+    return MessagePage(messages=page.messages[::-1], next_cursor=page.next_cursor)

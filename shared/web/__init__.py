@@ -1,0 +1,1 @@
+"""The HTTP edge every endpoint group shares: dependencies, error mapping, app assembly."""

@@ -1,0 +1,19 @@
+"""FastAPI dependencies, as Annotated aliases so route signatures stay short."""
+
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from shared.identity import Caller, caller_from
+from shared.settings import Settings, get_settings
+from shared.store import SessionStore, get_store
+
+
+def _caller(request: Request, settings: Annotated[Settings, Depends(get_settings)]) -> Caller:
+    # Mangum puts the API Gateway event in the ASGI scope; locally there is none.
+    return caller_from(request.scope.get("aws.event"), request.headers, settings)
+
+
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+StoreDep = Annotated[SessionStore, Depends(get_store)]
+CallerDep = Annotated[Caller, Depends(_caller)]

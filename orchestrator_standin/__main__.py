@@ -20,8 +20,9 @@ def main(argv: list[str] | None = None) -> None:
     import uvicorn  # a development dependency, needed only to serve the stand-in
 
     args = parse_args(argv)
-    uvicorn.run("orchestrator_standin.app:app", host=args.host, port=args.port,
-                log_level=args.log_level)
+    uvicorn.run(
+        "orchestrator_standin.app:app", host=args.host, port=args.port, log_level=args.log_level
+    )
 
 
 if __name__ == "__main__":

@@ -86,8 +86,12 @@ async def approve_plan(plan_id: str, body: ApproveBody, store: StoreDep) -> dict
         plan.status = "rejected"
         return {"plan_id": plan_id, "status": "rejected"}
     result = store.dispatch(plan)
-    return {"plan_id": plan_id, "status": "approved", "dispatch_started": True,
-            "dispatch_result": result}
+    return {
+        "plan_id": plan_id,
+        "status": "approved",
+        "dispatch_started": True,
+        "dispatch_result": result,
+    }
 
 
 @router.get("/api/v1/plan/{plan_id}/status")

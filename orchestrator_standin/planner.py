@@ -21,6 +21,7 @@ _WORD_RE = re.compile(r"[a-z0-9][a-z0-9'_-]*")
 _NEGATED_RE = re.compile(
     r"\b(?:no|not|without|skip|skipping|remove|drop|exclude)\s+(?:the\s+|any\s+)?$"
 )
+# fmt: off
 _STOP_WORDS = frozenset((
     "a", "an", "and", "also", "add", "after", "all", "any", "before", "but", "by", "can", "do",
     "for", "from", "in", "into", "it", "its", "let", "make", "me", "my", "new", "now", "of",
@@ -29,6 +30,7 @@ _STOP_WORDS = frozenset((
     "exclude", "instead", "just", "only", "want", "need", "should", "will", "original",
     "request", "plan", "modify", "change",
 ))
+# fmt: on
 
 
 @dataclass(frozen=True)
@@ -47,6 +49,7 @@ class Step:
 
 
 # Canonical pipeline order: tasks always come out in this order, whatever the word order.
+# fmt: off
 STEPS: tuple[Step, ...] = (
     Step(r"\bback[\s-]?ups?\b", "Back up data", "backup", "infra", 120, 1),
     Step(r"\bmigrat\w*", "Run database migration", "database_migration", "infra", 300, 2),
@@ -66,6 +69,7 @@ STEPS: tuple[Step, ...] = (
     Step(r"\b(?:desktop|screenshot\w*|click\w*)", "Desktop automation", "desktop_automation",
          "desktop", 120, 1),
 )
+# fmt: on
 GENERIC_STEP = Step("", "Handle the request", "general", "research", 300, 1, ai_calls=1)
 
 

@@ -127,11 +127,14 @@ class Store:
             plan.status = "approved"
             count = len(plan.tasks)
             message = f"No agent has capacity right now; {count} task(s) paused"
-            return {"plan_id": plan.plan_id, "status": "paused", "paused_tasks": count,
-                    "message": message}
+            return {
+                "plan_id": plan.plan_id,
+                "status": "paused",
+                "paused_tasks": count,
+                "message": message,
+            }
         plan.status = "executing"
-        batch = RunBatch(plan.plan_id, plan.request_id, now,
-                         self.settings.effective_task_seconds())
+        batch = RunBatch(plan.plan_id, plan.request_id, now, self.settings.effective_task_seconds())
         dispatched = [self._dispatch_one(batch, task) for task in plan.tasks]
         return {"plan_id": plan.plan_id, "status": "executing", "dispatched_tasks": dispatched}
 

@@ -1,4 +1,4 @@
-"""Typed domain errors. The HTTP edge maps each class to one status code; nothing matches on text."""
+"""Typed domain errors. The HTTP edge maps each class to one status; nothing matches on text."""
 
 
 class DashboardError(Exception):
@@ -64,7 +64,7 @@ class OrchestratorRejected(OrchestratorError):
     """An upstream 4xx other than 404 (e.g. the orchestrator refused the request text)."""
 
     code = "orchestrator_rejected"
-    status = 400
+    status = 502  # we only send what the contract allows, so a refusal is the gateway's fault
 
     def __init__(self, message: str, upstream_status: int):
         super().__init__(message)
@@ -72,7 +72,8 @@ class OrchestratorRejected(OrchestratorError):
 
 
 class OrchestratorNotFound(OrchestratorError):
-    """The orchestrator does not know the plan/request/task (it keeps them in memory)."""
+    """The orchestrator does not know a plan/request/task this service holds (it keeps them in
+    memory and forgets them on restart): a gateway fault from the caller's point of view."""
 
-    code = "orchestrator_not_found"
-    status = 404
+    code = "orchestrator_lost_track"
+    status = 502

@@ -15,12 +15,9 @@ class Caller:
 
 
 def caller_from(event: dict[str, Any] | None, headers: Any, settings: Settings) -> Caller:
-    claims = (
-        ((event or {}).get("requestContext") or {}).get("authorizer", {}).get("jwt", {}).get(
-            "claims", {}
-        )
-        or {}
-    )
+    claims = ((event or {}).get("requestContext") or {}).get("authorizer", {}).get("jwt", {}).get(
+        "claims", {}
+    ) or {}
     if sub := claims.get("sub"):
         return Caller(user_id=str(sub), verified=True)
     header = headers.get(settings.dev_identity_header)

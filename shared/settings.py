@@ -25,11 +25,19 @@ class Settings(BaseSettings):
     require_identity: bool = False
     dev_identity_header: str = "X-User-Id"
 
-    cors_origins: list[str] = ["http://localhost:3000", "http://localhost:5173", "http://127.0.0.1:3000", "http://127.0.0.1:5173"]
+    cors_origins: list[str] = [
+        "http://localhost:3000",
+        "http://localhost:5173",
+        "http://127.0.0.1:3000",
+        "http://127.0.0.1:5173",
+    ]
 
     message_max_chars: int = Field(default=10_000, ge=1)
     history_page_size: int = Field(default=50, ge=1, le=500)
     poll_interval_ms: int = Field(default=2000, ge=100)
+    # A chat turn or approval that was cut off (a Lambda timeout, a store outage while undoing)
+    # leaves its claim behind; after this long the claim no longer blocks the session.
+    stale_claim_seconds: int = Field(default=120, ge=1)
 
 
 @lru_cache(maxsize=1)

@@ -1,9 +1,8 @@
 """Creating sessions and reading them with their history."""
 
-from shared.errors import NotFound
-from shared.identity import Caller, check_access
-from shared.ids import canonical_uuid
+from shared.identity import Caller
 from shared.models import ChatMessage, ChatSession, MessagePage
+from shared.services.loading import load_session
 from shared.settings import Settings
 from shared.store.base import SessionStore
 from shared.store.records import SessionRecord
@@ -25,18 +24,6 @@ def public_session(
         messages=messages,
         older_messages_cursor=older_cursor,
     )
-
-
-async def load_session(
-    store: SessionStore, caller: Caller, session_id: str, settings: Settings
-) -> SessionRecord:
-    """The caller's session, or NotFound for malformed, unknown, expired or other users' ids."""
-    canonical = canonical_uuid(session_id)
-    record = await store.get_session(canonical) if canonical else None
-    if record is None:
-        raise NotFound("Session not found.")
-    check_access(record.user_id, caller, settings, "Session")
-    return record
 
 
 async def create_session(

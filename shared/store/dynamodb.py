@@ -19,7 +19,7 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from shared.errors import Conflict, NotFound, StoreUnavailable
+from shared.errors import Conflict, StoreUnavailable
 from shared.models import ChatMessage
 from shared.store.base import (
     apply_plan_changes,
@@ -140,6 +140,8 @@ def _plan_item(plan: PlanRecord) -> dict:
         "session_id": _s(plan.session_id),
         "user_id": _s(plan.user_id),
         "request_id": _s(plan.request_id),
+        "original_request": _s(plan.original_request),
+        "modifications": _s(json.dumps(plan.modifications)),
         "state": _s(plan.state),
         "plan": _s(json.dumps(plan.plan, separators=(",", ":"))),
         "dispatched_tasks": _s(
@@ -151,6 +153,8 @@ def _plan_item(plan: PlanRecord) -> dict:
     }
     if plan.approved_at is not None:
         item["approved_at"] = _s(plan.approved_at.isoformat())
+    if plan.dispatch_status is not None:
+        item["dispatch_status"] = _s(plan.dispatch_status)
     return item
 
 
@@ -161,9 +165,12 @@ def _plan_from_item(item: dict) -> PlanRecord:
         session_id=item["session_id"]["S"],
         user_id=item["user_id"]["S"],
         request_id=item["request_id"]["S"],
+        original_request=item["original_request"]["S"],
+        modifications=json.loads(item["modifications"]["S"]),
         state=item["state"]["S"],
         plan=json.loads(item["plan"]["S"]),
         dispatched_tasks=[DispatchedTask(**t) for t in json.loads(item["dispatched_tasks"]["S"])],
+        dispatch_status=item.get("dispatch_status", {}).get("S"),
         created_at=datetime.fromisoformat(item["created_at"]["S"]),
         approved_at=datetime.fromisoformat(approved_at["S"]) if approved_at else None,
         version=int(item["version"]["N"]),

@@ -48,10 +48,17 @@ class PlanRecord(BaseModel):
     session_id: str
     user_id: str
     request_id: str
+    # The person's first request and the changes asked since, in order: the context a
+    # modification request must carry (the orchestrator has no modify endpoint).
+    original_request: str
+    modifications: list[str] = Field(default_factory=list)
     state: PlanState = "pending_approval"
     # The plan exactly as GET /api/v1/plan/{request_id} returned it (tasks, summary, complexity).
     plan: dict[str, Any]
     dispatched_tasks: list[DispatchedTask] = Field(default_factory=list)
+    # How the approval went: "executing" (tasks dispatched), "paused" (agents lacked capacity)
+    # or "untracked" (approved, but the answer with the task ids was lost).
+    dispatch_status: str | None = None
     created_at: datetime
     approved_at: datetime | None = None
     version: int = 1
@@ -77,6 +84,7 @@ class SessionChanges(BaseModel):
 class PlanChanges(BaseModel):
     state: PlanState | None = None
     dispatched_tasks: list[DispatchedTask] | None = None
+    dispatch_status: str | None = None
     approved_at: datetime | None = None
 
 

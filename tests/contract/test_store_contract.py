@@ -27,6 +27,8 @@ def a_plan(session, plan_id: str | None = None) -> PlanRecord:
         session_id=session.session_id,
         user_id=session.user_id,
         request_id=str(uuid.uuid4()),
+        original_request="deploy web to staging",
+        modifications=["also run the tests"],
         plan={"summary": "Deploy web", "routing_score": 0.87, "tasks": [{"order": 1}]},
         created_at=utcnow(),
         expires_at=int(utcnow().timestamp()) + 3600,
@@ -195,10 +197,14 @@ async def test_plan_update_is_conditional_on_the_plan_version(store):
     session, _ = await store.save(
         session,
         changes=SessionChanges(status="executing"),
-        plan_update=(plan, PlanChanges(state="executing", dispatched_tasks=tasks)),
+        plan_update=(
+            plan,
+            PlanChanges(state="executing", dispatched_tasks=tasks, dispatch_status="executing"),
+        ),
     )
     stored = await store.get_plan(plan.plan_id)
     assert (stored.state, stored.dispatched_tasks, stored.version) == ("executing", tasks, 2)
+    assert stored.dispatch_status == "executing"
 
     # A second claim from the same stale read fails, and its session change is not applied.
     with pytest.raises(Conflict):

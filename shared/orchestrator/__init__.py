@@ -1,0 +1,1 @@
+"""The orchestrator, as this service sees it: an HTTP client and the shapes of its answers."""

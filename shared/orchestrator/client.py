@@ -1,0 +1,168 @@
+"""HTTP client of the orchestrator: one httpx.AsyncClient per process, typed errors, and retries
+only where repeating cannot do a thing twice.
+
+Retry rules (at most `max_attempts`, exponential backoff):
+- every call is retried when the connection could not be made (the request was never sent);
+- reads, and cancels (a repeated cancel is refused with 400, never a second effect), are also
+  retried on timeouts, dropped connections and 5xx answers;
+- writes that may have reached the orchestrator (request, plan generation, approve) are not:
+  the orchestrator's plan generation and approve are not idempotent.
+"""
+
+import logging
+from typing import Any, Literal, TypeVar
+
+import httpx
+from pydantic import BaseModel, ValidationError
+from tenacity import (
+    AsyncRetrying,
+    retry_if_exception,
+    stop_after_attempt,
+    wait_exponential,
+)
+
+from shared.errors import (
+    OrchestratorBadAnswer,
+    OrchestratorNotFound,
+    OrchestratorRejected,
+    OrchestratorTimeout,
+    OrchestratorUnreachable,
+)
+from shared.orchestrator.answers import (
+    ApproveAnswer,
+    CancelAnswer,
+    PlanAnswer,
+    PlanStatusAnswer,
+    RequestAnswer,
+    TaskStatusAnswer,
+)
+
+logger = logging.getLogger(__name__)
+Answer = TypeVar("Answer", bound=BaseModel)
+CancelOutcome = Literal["cancelled", "already_finished", "unknown"]
+
+_NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout)
+_SAFE_TO_REPEAT = (httpx.TimeoutException, httpx.RemoteProtocolError, httpx.ReadError)
+
+
+class _UpstreamServerError(Exception):
+    def __init__(self, response: httpx.Response):
+        self.response = response
+
+
+def _retryable(repeatable: bool):
+    def check(error: BaseException) -> bool:
+        if isinstance(error, _NOT_SENT):
+            return True
+        return repeatable and isinstance(error, _SAFE_TO_REPEAT + (_UpstreamServerError,))
+
+    return check
+
+
+def _detail(response: httpx.Response) -> str:
+    try:
+        detail = response.json().get("detail")
+    except (ValueError, AttributeError):
+        detail = None
+    return detail if isinstance(detail, str) else f"HTTP {response.status_code}"
+
+
+class OrchestratorClient:
+    def __init__(
+        self,
+        base_url: str,
+        *,
+        timeout: float = 30.0,
+        max_attempts: int = 3,
+        backoff_seconds: float = 0.2,
+        transport: httpx.AsyncBaseTransport | None = None,
+    ):
+        self._http = httpx.AsyncClient(
+            base_url=base_url.rstrip("/"),
+            timeout=httpx.Timeout(timeout, connect=min(timeout, 5.0)),
+            transport=transport,
+            headers={"User-Agent": "chiffon-dashboard-api"},
+        )
+        self._max_attempts = max_attempts
+        self._backoff = backoff_seconds
+
+    async def aclose(self) -> None:
+        await self._http.aclose()
+
+    async def _send(self, method: str, path: str, *, repeatable: bool, **kwargs: Any):
+        retrying = AsyncRetrying(
+            stop=stop_after_attempt(self._max_attempts),
+            wait=wait_exponential(multiplier=self._backoff, max=2.0),
+            retry=retry_if_exception(_retryable(repeatable)),
+            reraise=True,
+        )
+        try:
+            async for attempt in retrying:
+                with attempt:
+                    response = await self._http.request(method, path, **kwargs)
+                    if response.status_code >= 500:
+                        raise _UpstreamServerError(response)
+                    return response
+        except _NOT_SENT as error:
+            raise OrchestratorUnreachable("The orchestrator cannot be reached.") from error
+        except httpx.TimeoutException as error:
+            raise OrchestratorTimeout("The orchestrator did not answer in time.") from error
+        except _UpstreamServerError as error:
+            logger.warning("orchestrator %s %s: %s", method, path, error.response.status_code)
+            raise OrchestratorBadAnswer("The orchestrator failed to handle the request.") from None
+        except httpx.HTTPError as error:  # dropped mid-answer, protocol errors
+            raise OrchestratorBadAnswer("The orchestrator's answer was cut off.") from error
+
+    async def _call(
+        self, model: type[Answer], method: str, path: str, *, repeatable: bool, **kwargs: Any
+    ) -> Answer:
+        response = await self._send(method, path, repeatable=repeatable, **kwargs)
+        if response.status_code == 404:
+            raise OrchestratorNotFound(f"The orchestrator does not know {path}.")
+        if response.status_code >= 400:
+            raise OrchestratorRejected(
+                f"The orchestrator refused the request: {_detail(response)}",
+                upstream_status=response.status_code,
+            )
+        try:
+            return model.model_validate_json(response.content)
+        except ValidationError as error:
+            logger.warning("orchestrator %s %s: unexpected answer: %s", method, path, error)
+            raise OrchestratorBadAnswer("The orchestrator's answer was not understood.") from None
+
+    # The calls ----------------------------------------------------------------------------
+
+    async def submit_request(self, text: str, user_id: str) -> RequestAnswer:
+        body = {"request": text, "user_id": user_id}
+        return await self._call(RequestAnswer, "POST", "/api/v1/request", json=body,
+                                repeatable=False)  # fmt: skip
+
+    async def generate_plan(self, request_id: str) -> PlanAnswer:
+        # Each call makes a new plan: call once per request and keep what it returns.
+        return await self._call(PlanAnswer, "GET", f"/api/v1/plan/{request_id}", repeatable=False)
+
+    async def approve(
+        self, plan_id: str, user_id: str, *, approved: bool, notes: str | None = None
+    ) -> ApproveAnswer:
+        body = {"approved": approved, "user_id": user_id, "notes": notes}
+        return await self._call(ApproveAnswer, "POST", f"/api/v1/plan/{plan_id}/approve",
+                                json=body, repeatable=False)  # fmt: skip
+
+    async def plan_status(self, plan_id: str) -> PlanStatusAnswer:
+        return await self._call(PlanStatusAnswer, "GET", f"/api/v1/plan/{plan_id}/status",
+                                repeatable=True)  # fmt: skip
+
+    async def task_status(self, task_id: str) -> TaskStatusAnswer:
+        return await self._call(TaskStatusAnswer, "GET", f"/api/v1/status/{task_id}",
+                                repeatable=True)  # fmt: skip
+
+    async def cancel_task(self, task_id: str) -> CancelOutcome:
+        try:
+            await self._call(CancelAnswer, "POST", f"/api/v1/cancel/{task_id}", repeatable=True)
+        except OrchestratorNotFound:
+            return "unknown"
+        except OrchestratorRejected as error:
+            if error.upstream_status == 400:  # not pending or executing: it already finished
+                return "already_finished"
+            raise
+        return "cancelled"

@@ -1,0 +1,93 @@
+"""Turn a stored orchestrator plan into what a person reads: summary, checklist, risk, duration,
+and the actions allowed now."""
+
+from typing import Any
+
+from shared.models import DashboardPlanView, ExecutionUpdate
+from shared.store.records import PlanRecord
+
+RISK_BY_COMPLEXITY = {"simple": "low", "medium": "medium", "complex": "high"}
+
+
+def risk_level(complexity: str | None) -> str:
+    # An unknown complexity is treated as the highest risk: a person should look closely.
+    return RISK_BY_COMPLEXITY.get(complexity or "", "high")
+
+
+def duration_in_words(seconds: int) -> str:
+    if seconds <= 0:
+        return "under a minute"
+    if seconds < 60:
+        return f"~{seconds} seconds"
+    minutes = round(seconds / 60)
+    if minutes < 60:
+        return f"~{minutes} minute{'s' if minutes != 1 else ''}"
+    hours, rest = divmod(minutes, 60)
+    if rest == 0:
+        return f"~{hours} hour{'s' if hours != 1 else ''}"
+    return f"~{hours} h {rest} min"
+
+
+def tasks_of(plan: PlanRecord) -> list[dict[str, Any]]:
+    return sorted(plan.plan.get("tasks", []), key=lambda t: t.get("order", 0))
+
+
+def total_resources(tasks: list[dict[str, Any]]) -> dict[str, int]:
+    """Duration adds up (tasks run in turn); GPU memory and cores are the peak any task needs."""
+    needs = [t.get("resource_requirements") or {} for t in tasks]
+    return {
+        "estimated_duration_seconds": sum(n.get("estimated_duration_seconds", 0) for n in needs),
+        "gpu_vram_mb": max((n.get("gpu_vram_mb", 0) for n in needs), default=0),
+        "cpu_cores": max((n.get("cpu_cores", 0) for n in needs), default=0),
+    }
+
+
+def checklist(names: list[str], done: list[bool]) -> str:
+    return "\n".join(
+        f"- [{'x' if finished else ' '}] {i}. {name}"
+        for i, (name, finished) in enumerate(zip(names, done, strict=True), start=1)
+    )
+
+
+def plan_view(
+    plan: PlanRecord,
+    *,
+    is_current: bool,
+    status: str | None = None,
+    updates: list[ExecutionUpdate] | None = None,
+) -> DashboardPlanView:
+    """`status` is the live status when known; `updates` the per-step progress of a run."""
+    tasks = tasks_of(plan)
+    completed = {u.step_index for u in updates or [] if u.status == "completed"}
+    names = [t.get("name", f"Step {i}") for i, t in enumerate(tasks, start=1)]
+    done = [i in completed for i in range(1, len(tasks) + 1)]
+    steps = [
+        {
+            "index": i,
+            "name": name,
+            "work_type": task.get("work_type"),
+            "agent_type": task.get("agent_type"),
+            "depends_on": task.get("depends_on", []),
+            "estimated_duration": duration_in_words(
+                (task.get("resource_requirements") or {}).get("estimated_duration_seconds", 0)
+            ),
+            "checked": finished,
+        }
+        for i, (task, name, finished) in enumerate(zip(tasks, names, done, strict=True), start=1)
+    ]
+    resources = total_resources(tasks)
+    state = plan.state
+    return DashboardPlanView(
+        plan_id=plan.plan_id,
+        request_id=plan.request_id,
+        summary=plan.plan.get("human_readable_summary") or f"A plan of {len(tasks)} steps.",
+        steps=steps,
+        checklist=checklist(names, done),
+        estimated_duration=duration_in_words(resources["estimated_duration_seconds"]),
+        risk_level=risk_level(plan.plan.get("complexity_level")),
+        resource_requirements=resources,
+        status=status or state,
+        can_approve=is_current and state == "pending_approval",
+        can_modify=is_current and state == "pending_approval",
+        can_abort=is_current and state in ("approving", "executing"),
+    )

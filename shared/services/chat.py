@@ -1,0 +1,214 @@
+"""A chat turn: the person's message becomes a request and, once, a plan.
+
+With no plan under review the message is a new request; with one under review it is a
+modification (a new request carrying the original request and the changes asked so far),
+whose plan replaces the current one. Each turn submits one request and generates at most one
+plan: the orchestrator makes a new plan on every plan call.
+"""
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from shared.errors import Conflict, InvalidInput, OrchestratorError
+from shared.identity import Caller
+from shared.models import MAX_MESSAGE_CHARS, ChatMessage, DashboardPlanView, SessionStatus
+from shared.orchestrator.answers import PlanAnswer, RequestAnswer
+from shared.orchestrator.client import OrchestratorClient
+from shared.planview import plan_view
+from shared.services.loading import load_session, load_session_plan
+from shared.services.rules import CHAT_ALLOWED, require_current_pending_plan, require_status
+from shared.settings import Settings
+from shared.store.base import SessionStore
+from shared.store.records import (
+    NewMessage,
+    PlanChanges,
+    PlanRecord,
+    SessionChanges,
+    SessionRecord,
+    utcnow,
+)
+
+CLAIM_ATTEMPTS = 3
+
+
+@dataclass
+class TurnResult:
+    messages: list[ChatMessage]
+    plan: DashboardPlanView | None
+    session_status: SessionStatus
+
+
+def request_text(message: str, target: PlanRecord | None) -> str:
+    if target is None:
+        return message
+    text = (
+        f"[Modify plan {target.plan_id}] {message}\n\nOriginal request: {target.original_request}"
+    )
+    if target.modifications:
+        text += "\nChanges asked before: " + "; ".join(target.modifications)
+    if len(text) > MAX_MESSAGE_CHARS:
+        raise InvalidInput(
+            "This plan has had too many changes to send along; reject it and send a fresh request."
+        )
+    return text
+
+
+def _claim_is_stale(session: SessionRecord, settings: Settings) -> bool:
+    age = utcnow() - session.last_activity
+    return session.status == "awaiting_plan" and age > timedelta(
+        seconds=settings.stale_claim_seconds
+    )
+
+
+async def _claim_turn(
+    store: SessionStore,
+    caller: Caller,
+    settings: Settings,
+    session_id: str,
+    message: str,
+    modify_plan_id: str | None,
+) -> tuple[SessionRecord, ChatMessage, PlanRecord | None, SessionStatus, str]:
+    """Store the person's message and mark the session awaiting_plan, in one conditional write.
+    Two turns racing on one session: one wins, the other is answered 409 and stores nothing."""
+    for attempt in range(CLAIM_ATTEMPTS):
+        session = await load_session(store, caller, session_id, settings)
+        if not _claim_is_stale(session, settings):
+            require_status(session, CHAT_ALLOWED)
+        target = None
+        if modify_plan_id is not None:
+            target = await load_session_plan(store, session, modify_plan_id)
+            require_current_pending_plan(session, target)
+        elif session.status == "plan_ready" and session.current_plan_id:
+            current = await store.get_plan(session.current_plan_id)
+            target = current if current and current.state == "pending_approval" else None
+        text = request_text(message, target)  # refuse an over-long text before storing anything
+        # A stale claim's own status is unknown; the plan decides where the session returns.
+        previous: SessionStatus = (
+            session.status
+            if session.status != "awaiting_plan"
+            else ("plan_ready" if target else "idle")
+        )
+        metadata = {"modifies_plan_id": target.plan_id} if target else None
+        try:
+            claimed, (user_message,) = await store.save(
+                session,
+                changes=SessionChanges(status="awaiting_plan"),
+                messages=[NewMessage(role="user", content=message, metadata=metadata)],
+            )
+            return claimed, user_message, target, previous, text
+        except Conflict:
+            if attempt == CLAIM_ATTEMPTS - 1:
+                raise
+    raise AssertionError("unreachable")
+
+
+def _unplanned_reply(answer: RequestAnswer | PlanAnswer) -> str:
+    if isinstance(answer, RequestAnswer) and answer.status == "requires_clarification":
+        lines = ["I need a little more detail before I can plan this:"]
+        lines += [f"- {question}" for question in answer.ambiguities] or [
+            "- What exactly should happen?"
+        ]
+        if answer.out_of_scope:
+            lines.append("These parts are outside what I can do:")
+            lines += [f"- {item}" for item in answer.out_of_scope]
+        lines.append("Please send the request again with these details.")
+        return "\n".join(lines)
+    if isinstance(answer, RequestAnswer):
+        return (
+            f"I could not understand that request ({answer.error or answer.status}). "
+            "Could you rephrase it?"
+        )
+    return f"I could not make a plan for that request ({answer.error or answer.status})."
+
+
+def _plan_reply(view: DashboardPlanView, modified: bool) -> str:
+    opening = "Here is the updated plan." if modified else "Here is the plan."
+    return (
+        f"{opening} {view.summary}\n\n{view.checklist}\n\n"
+        f"Estimated duration: {view.estimated_duration}. Risk: {view.risk_level}.\n"
+        "Approve it, reject it, or tell me what to change."
+    )
+
+
+def _fault_reply(error: OrchestratorError) -> str:
+    return (
+        f"I could not reach a decision on your message: {error.message} "
+        "Nothing was changed; send it again when you are ready."
+    )
+
+
+async def chat_turn(
+    store: SessionStore,
+    orchestrator: OrchestratorClient,
+    caller: Caller,
+    settings: Settings,
+    *,
+    session_id: str,
+    message: str,
+    modify_plan_id: str | None = None,
+) -> TurnResult:
+    claimed, user_message, target, previous, text = await _claim_turn(
+        store, caller, settings, session_id, message, modify_plan_id
+    )
+    try:
+        request = await orchestrator.submit_request(text, claimed.user_id)
+        planned = (
+            await orchestrator.generate_plan(request.request_id)
+            if request.status == "parsing_complete"
+            else None
+        )
+    except OrchestratorError as error:
+        # Keep the person's message, say what went wrong, and leave the session as it was so
+        # the next message works.
+        await store.save(
+            claimed,
+            changes=SessionChanges(status=previous),
+            messages=[NewMessage(role="assistant", content=_fault_reply(error),
+                                 metadata={"error": error.code})],
+        )  # fmt: skip
+        raise
+
+    if planned is None or planned.status == "planning_failed":
+        outcome = planned or request
+        session, (reply,) = await store.save(
+            claimed,
+            changes=SessionChanges(status=previous),
+            messages=[
+                NewMessage(
+                    role="assistant",
+                    content=_unplanned_reply(outcome),
+                    metadata={"request_id": request.request_id, "outcome": outcome.status},
+                )
+            ],
+        )
+        return TurnResult([user_message, reply], None, session.status)
+
+    now = utcnow()
+    plan = PlanRecord(
+        plan_id=planned.plan_id,
+        session_id=claimed.session_id,
+        user_id=claimed.user_id,
+        request_id=request.request_id,
+        original_request=target.original_request if target else message,
+        modifications=[*target.modifications, message] if target else [],
+        plan=planned.model_dump(mode="json"),
+        created_at=now,
+        expires_at=claimed.expires_at,
+    )
+    view = plan_view(plan, is_current=True)
+    session, (reply,) = await store.save(
+        claimed,
+        changes=SessionChanges(
+            status="plan_ready", current_request_id=request.request_id, current_plan_id=plan.plan_id
+        ),
+        messages=[
+            NewMessage(
+                role="assistant",
+                content=_plan_reply(view, modified=target is not None),
+                metadata={"plan_id": plan.plan_id, "request_id": request.request_id},
+            )
+        ],
+        new_plan=plan,
+        plan_update=(target, PlanChanges(state="superseded")) if target else None,
+    )
+    return TurnResult([user_message, reply], view, session.status)

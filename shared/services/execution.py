@@ -1,0 +1,105 @@
+"""A run's progress: each dispatched task's status, fetched concurrently, as per-step updates."""
+
+import asyncio
+import logging
+from datetime import datetime
+
+from shared.errors import OrchestratorError, OrchestratorNotFound
+from shared.models import ExecutionUpdate, StepStatus
+from shared.orchestrator.answers import TaskStatusAnswer
+from shared.orchestrator.client import OrchestratorClient
+from shared.planview import tasks_of
+from shared.store.records import DispatchedTask, PlanRecord
+
+logger = logging.getLogger(__name__)
+
+STEP_STATUS: dict[str, StepStatus] = {
+    "pending": "pending",
+    "approved": "pending",
+    "paused": "pending",
+    "executing": "running",
+    "running": "running",
+    "completed": "completed",
+    "failed": "failed",
+    "rejected": "failed",
+    "cancelled": "skipped",
+}
+FINISHED: set[StepStatus] = {"completed", "failed", "skipped"}
+# What a plan in these states reports, whatever its tasks say.
+FIXED_OVERALL = {"pending_approval", "approving", "rejected", "aborted", "superseded"}
+
+
+def _when(value: str | None) -> datetime | None:
+    try:
+        return datetime.fromisoformat(value) if value else None
+    except ValueError:
+        return None
+
+
+def _update(
+    plan: PlanRecord, index: int, name: str, answer: TaskStatusAnswer | str | None
+) -> ExecutionUpdate:
+    if answer is None:
+        return ExecutionUpdate(plan_id=plan.plan_id, step_index=index, step_name=name,
+                               status="pending")  # fmt: skip
+    if isinstance(answer, str):  # the reason the step cannot be followed
+        return ExecutionUpdate(plan_id=plan.plan_id, step_index=index, step_name=name,
+                               status="failed", error=answer)  # fmt: skip
+    status = STEP_STATUS.get(answer.status, "running")
+    output = answer.output
+    return ExecutionUpdate(
+        plan_id=plan.plan_id,
+        step_index=index,
+        step_name=name,
+        status=status,
+        output=output if isinstance(output, str) or output is None else str(output),
+        error=answer.error_message,
+        started_at=_when(answer.created_at) if status != "pending" else None,
+        completed_at=_when(answer.updated_at) if status in FINISHED else None,
+    )
+
+
+async def _task_answer(
+    orchestrator: OrchestratorClient, task: DispatchedTask
+) -> TaskStatusAnswer | str:
+    if task.task_id is None:
+        return f"The orchestrator could not dispatch this step: {task.error or 'no reason given'}"
+    try:
+        return await orchestrator.task_status(task.task_id)
+    except OrchestratorNotFound:
+        return "The orchestrator no longer knows this step (it may have restarted)."
+
+
+async def execution_updates(
+    orchestrator: OrchestratorClient, plan: PlanRecord
+) -> list[ExecutionUpdate]:
+    """One update per plan step; one orchestrator call per dispatched task, all at once."""
+    tasks = tasks_of(plan)
+    by_order = {t.order: t for t in plan.dispatched_tasks}
+    wanted = [by_order.get(task.get("order", i)) for i, task in enumerate(tasks, start=1)]
+    answers: list[TaskStatusAnswer | str | None] = list(
+        await asyncio.gather(*(_task_answer(orchestrator, t) if t else _nothing() for t in wanted))
+    )
+    return [
+        _update(plan, i, task.get("name", f"Step {i}"), answer)
+        for i, (task, answer) in enumerate(zip(tasks, answers, strict=True), start=1)
+    ]
+
+
+async def _nothing() -> None:
+    return None
+
+
+def overall_status(plan: PlanRecord, steps: list[ExecutionUpdate]) -> str:
+    if plan.state in FIXED_OVERALL:
+        return plan.state
+    if not plan.dispatched_tasks:  # nothing to follow: say why
+        return plan.dispatch_status or plan.state
+    if all(s.status == "completed" for s in steps):
+        return "completed"
+    if all(s.status in FINISHED for s in steps):
+        return "failed"
+    return "executing"
+
+
+__all__ = ["OrchestratorError", "execution_updates", "overall_status", "FINISHED"]

@@ -19,8 +19,8 @@ def make_store(request, backend):
         yield lambda ttl=timedelta(days=7): InMemorySessionStore(ttl=ttl)
         return
     if backend == "moto":
-        from moto import mock_aws
         import boto3
+        from moto import mock_aws
 
         with mock_aws():
             client = boto3.client("dynamodb", region_name="us-east-1")

@@ -1,4 +1,4 @@
-"""The SessionStore contract. Every test here runs on the in-memory store, moto and DynamoDB Local."""
+"""The SessionStore contract: every test runs on the in-memory store, moto and DynamoDB Local."""
 
 import asyncio
 import uuid
@@ -83,9 +83,7 @@ async def test_save_applies_changes_bumps_version_and_touches_activity(store):
     session = await store.create_session("alice")
     updated, _ = await store.save(
         session,
-        changes=SessionChanges(
-            status="plan_ready", current_request_id="r1", current_plan_id="p1"
-        ),
+        changes=SessionChanges(status="plan_ready", current_request_id="r1", current_plan_id="p1"),
     )
     assert (updated.status, updated.current_plan_id, updated.version) == ("plan_ready", "p1", 2)
     assert updated.last_activity >= session.last_activity
@@ -95,7 +93,11 @@ async def test_save_applies_changes_bumps_version_and_touches_activity(store):
         updated, changes=SessionChanges(status="idle", clear=frozenset({"current_plan_id"}))
     )
     reread = await store.get_session(session.session_id)
-    assert (reread.status, reread.current_plan_id, reread.current_request_id) == ("idle", None, "r1")
+    assert (reread.status, reread.current_plan_id, reread.current_request_id) == (
+        "idle",
+        None,
+        "r1",
+    )
     assert reread == cleared
 
 

@@ -18,7 +18,11 @@ pytestmark = [pytest.mark.e2e, pytest.mark.dynamodb_local]
 
 class Stack:
     def __init__(self, data_dir):
-        self.ports = {"dashboard": free_port(), "orchestrator": free_port(), "dynamodb": free_port()}
+        self.ports = {
+            "dashboard": free_port(),
+            "orchestrator": free_port(),
+            "dynamodb": free_port(),
+        }
         self.data_dir = data_dir
         self.process: subprocess.Popen | None = None
         self.output = data_dir.parent / "launcher.log"
@@ -84,22 +88,36 @@ def test_chat_modify_approve_run_abort_and_restart(stack):
         created = client.post("/api/dashboard/session", json={})
         assert created.status_code == 201, created.text
         session_id = created.json()["session_id"]
-        turn = client.post("/api/dashboard/chat", json={
-            "session_id": session_id, "message": "build and deploy the api service to staging"})
+        turn = client.post(
+            "/api/dashboard/chat",
+            json={
+                "session_id": session_id,
+                "message": "build and deploy the api service to staging",
+            },
+        )
         assert turn.status_code == 200, turn.text
         first_plan = turn.json()["plan"]
         assert first_plan["can_approve"] and first_plan["checklist"].startswith("- [ ] 1.")
 
-        modified = client.post(f"/api/dashboard/plan/{first_plan['plan_id']}/modify", json={
-            "plan_id": first_plan["plan_id"], "session_id": session_id,
-            "user_message": "also set up monitoring"})
+        modified = client.post(
+            f"/api/dashboard/plan/{first_plan['plan_id']}/modify",
+            json={
+                "plan_id": first_plan["plan_id"],
+                "session_id": session_id,
+                "user_message": "also set up monitoring",
+            },
+        )
         assert modified.status_code == 200, modified.text
         plan = modified.json()["new_plan"]
         assert plan["plan_id"] != first_plan["plan_id"]
         assert "monitoring" in plan["checklist"].lower()
 
-        clicks = [client.post(f"/api/dashboard/plan/{plan['plan_id']}/approve",
-                              json={"session_id": session_id}) for _ in range(3)]
+        clicks = [
+            client.post(
+                f"/api/dashboard/plan/{plan['plan_id']}/approve", json={"session_id": session_id}
+            )
+            for _ in range(3)
+        ]
         assert [c.status_code for c in clicks] == [200, 200, 200]
         assert clicks[0].json()["execution_started"] is True
 
@@ -110,13 +128,23 @@ def test_chat_modify_approve_run_abort_and_restart(stack):
 
         # Run 2: chat -> approve -> abort while the steps are still running.
         orchestrator.post("/_standin/config", json={"task_seconds": 30})
-        turn = client.post("/api/dashboard/chat", json={
-            "session_id": session_id, "message": "migrate the database and deploy the web app"})
+        turn = client.post(
+            "/api/dashboard/chat",
+            json={
+                "session_id": session_id,
+                "message": "migrate the database and deploy the web app",
+            },
+        )
         second = turn.json()["plan"]
-        assert client.post(f"/api/dashboard/plan/{second['plan_id']}/approve",
-                           json={"session_id": session_id}).status_code == 200
-        aborted = client.post(f"/api/dashboard/plan/{second['plan_id']}/abort",
-                              json={"session_id": session_id})
+        assert (
+            client.post(
+                f"/api/dashboard/plan/{second['plan_id']}/approve", json={"session_id": session_id}
+            ).status_code
+            == 200
+        )
+        aborted = client.post(
+            f"/api/dashboard/plan/{second['plan_id']}/abort", json={"session_id": session_id}
+        )
         assert aborted.status_code == 200, aborted.text
         assert aborted.json()["cancelled_tasks"] >= 1
         status = client.get(f"/api/dashboard/plan/{second['plan_id']}/status").json()

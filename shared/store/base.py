@@ -7,6 +7,7 @@ from ulid import ULID
 
 from shared.models import ChatMessage
 from shared.store.records import (
+    IdempotencyRecord,
     NewMessage,
     PlanChanges,
     PlanRecord,
@@ -47,6 +48,21 @@ class SessionStore(Protocol):
     ) -> StoredPage: ...
 
     async def get_plan(self, plan_id: str) -> PlanRecord | None: ...
+
+    async def claim_idempotency_key(
+        self, key: str, fingerprint: str, ttl_seconds: int
+    ) -> IdempotencyRecord | None:
+        """Record that a request with this key is in progress. Returns None when the claim is
+        new, or the existing record (in progress or completed) when the key was seen before."""
+        ...
+
+    async def complete_idempotency_key(
+        self, key: str, fingerprint: str, status: int, body: str, ttl_seconds: int
+    ) -> None: ...
+
+    async def release_idempotency_key(self, key: str) -> None:
+        """Forget a claim whose request failed in a way the client should retry (5xx)."""
+        ...
 
     async def cleanup_expired(self) -> int:
         """Drop expired items where the backend does not do it itself; returns how many."""

@@ -31,6 +31,7 @@ from shared.store.base import (
 from shared.store.cursor import decode_cursor, encode_cursor
 from shared.store.records import (
     DispatchedTask,
+    IdempotencyRecord,
     NewMessage,
     PlanChanges,
     PlanRecord,
@@ -174,6 +175,21 @@ def _plan_from_item(item: dict) -> PlanRecord:
         created_at=datetime.fromisoformat(item["created_at"]["S"]),
         approved_at=datetime.fromisoformat(approved_at["S"]) if approved_at else None,
         version=int(item["version"]["N"]),
+        expires_at=int(item["expires_at"]["N"]),
+    )
+
+
+def _idempotency_key(key: str) -> dict:
+    return {"PK": _s(f"IDEMPOTENCY#{key}"), "SK": _s("META")}
+
+
+def _idempotency_from_item(key: str, item: dict) -> IdempotencyRecord:
+    return IdempotencyRecord(
+        key=key,
+        fingerprint=item["fingerprint"]["S"],
+        status=item["status"]["S"],
+        response_status=int(item["response_status"]["N"]) if "response_status" in item else None,
+        response_body=item.get("response_body", {}).get("S"),
         expires_at=int(item["expires_at"]["N"]),
     )
 
@@ -330,6 +346,60 @@ class DynamoDBSessionStore:
         )
         item = answer.get("Item")
         return _plan_from_item(item) if item and self._live(item) else None
+
+    async def claim_idempotency_key(
+        self, key: str, fingerprint: str, ttl_seconds: int
+    ) -> IdempotencyRecord | None:
+        now = utcnow()
+        item = {
+            **_idempotency_key(key),
+            "fingerprint": _s(fingerprint),
+            "status": _s("in_progress"),
+            "expires_at": _n(expiry(timedelta(seconds=ttl_seconds), now)),
+        }
+        try:
+            # Claim the key unless a live record holds it; an expired one is taken over.
+            await asyncio.to_thread(
+                self._client.put_item,
+                TableName=self._table,
+                Item=item,
+                ConditionExpression="attribute_not_exists(PK) OR expires_at < :now",
+                ExpressionAttributeValues={":now": _n(int(now.timestamp()))},
+                ReturnValuesOnConditionCheckFailure="ALL_OLD",
+            )
+            return None
+        except ClientError as error:
+            if error.response.get("Error", {}).get("Code") != "ConditionalCheckFailedException":
+                raise _store_error(error) from error
+            old = error.response.get("Item")
+            if old is None:  # an emulator that does not return the item: read it
+                old = (
+                    await self._call(
+                        "get_item",
+                        TableName=self._table,
+                        Key=_idempotency_key(key),
+                        ConsistentRead=True,
+                    )
+                )["Item"]
+            return _idempotency_from_item(key, old)
+        except BotoCoreError as error:
+            raise _store_error(error) from error
+
+    async def complete_idempotency_key(
+        self, key: str, fingerprint: str, status: int, body: str, ttl_seconds: int
+    ) -> None:
+        item = {
+            **_idempotency_key(key),
+            "fingerprint": _s(fingerprint),
+            "status": _s("completed"),
+            "response_status": _n(status),
+            "response_body": _s(body),
+            "expires_at": _n(expiry(timedelta(seconds=ttl_seconds))),
+        }
+        await self._call("put_item", TableName=self._table, Item=item)
+
+    async def release_idempotency_key(self, key: str) -> None:
+        await self._call("delete_item", TableName=self._table, Key=_idempotency_key(key))
 
     async def cleanup_expired(self) -> int:
         return 0  # the table's TTL deletes expired items; reads already skip them

@@ -19,6 +19,7 @@ from shared.store.base import (
 )
 from shared.store.cursor import decode_cursor, encode_cursor
 from shared.store.records import (
+    IdempotencyRecord,
     NewMessage,
     PlanChanges,
     PlanRecord,
@@ -38,6 +39,7 @@ class InMemorySessionStore:
         self._message_keys: dict[str, list[str]] = {}
         self._messages: dict[str, dict[str, tuple[ChatMessage, int]]] = {}
         self._plans: dict[str, PlanRecord] = {}
+        self._idempotency: dict[str, IdempotencyRecord] = {}
 
     @staticmethod
     def _live(expires_at: int) -> bool:
@@ -114,6 +116,29 @@ class InMemorySessionStore:
     async def get_plan(self, plan_id: str) -> PlanRecord | None:
         plan = self._plans.get(plan_id)
         return plan if plan is not None and self._live(plan.expires_at) else None
+
+    async def claim_idempotency_key(
+        self, key: str, fingerprint: str, ttl_seconds: int
+    ) -> IdempotencyRecord | None:
+        existing = self._idempotency.get(key)
+        if existing is not None and self._live(existing.expires_at):
+            return existing
+        self._idempotency[key] = IdempotencyRecord(
+            key=key, fingerprint=fingerprint, status="in_progress",
+            expires_at=expiry(timedelta(seconds=ttl_seconds)),
+        )  # fmt: skip
+        return None
+
+    async def complete_idempotency_key(
+        self, key: str, fingerprint: str, status: int, body: str, ttl_seconds: int
+    ) -> None:
+        self._idempotency[key] = IdempotencyRecord(
+            key=key, fingerprint=fingerprint, status="completed", response_status=status,
+            response_body=body, expires_at=expiry(timedelta(seconds=ttl_seconds)),
+        )  # fmt: skip
+
+    async def release_idempotency_key(self, key: str) -> None:
+        self._idempotency.pop(key, None)
 
     async def cleanup_expired(self) -> int:
         removed = 0

@@ -91,3 +91,14 @@ class PlanChanges(BaseModel):
 class StoredPage(BaseModel):
     messages: list[ChatMessage]  # newest first, as read
     next_cursor: str | None = None
+
+
+class IdempotencyRecord(BaseModel):
+    """The first answer to a request sent with an Idempotency-Key, kept to answer repeats."""
+
+    key: str  # the caller's identity and the header value, scoped so callers cannot collide
+    fingerprint: str  # a hash of method, path and body: the same key with another body is refused
+    status: Literal["in_progress", "completed"]
+    response_status: int | None = None
+    response_body: str | None = None
+    expires_at: int

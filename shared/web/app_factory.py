@@ -6,6 +6,7 @@ from fastapi import APIRouter, FastAPI, Request
 
 from shared.settings import get_settings
 from shared.web.errors import error_response, install_error_handlers
+from shared.web.idempotency import install_idempotency
 
 MAX_BODY_BYTES = 64 * 1024  # a chat message is at most 10,000 characters; nothing needs more
 
@@ -19,6 +20,7 @@ def create_app(*routers: APIRouter, title: str = "Chiffon Dashboard API") -> Fas
     docs = {} if not in_lambda() else {"openapi_url": None, "docs_url": None, "redoc_url": None}
     app = FastAPI(title=title, version="0.1.0", **docs)
     install_error_handlers(app)
+    install_idempotency(app)
 
     @app.middleware("http")
     async def refuse_large_bodies(request: Request, call_next):

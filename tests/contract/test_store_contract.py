@@ -237,3 +237,25 @@ async def test_expired_items_read_as_absent(make_store):
 async def test_cleanup_expired_returns_a_count(store):
     await store.create_session("alice")
     assert await store.cleanup_expired() == 0
+
+
+async def test_idempotency_key_is_claimed_once_then_replays_the_answer(store):
+    assert await store.claim_idempotency_key("k1", "fp", 60) is None
+    in_progress = await store.claim_idempotency_key("k1", "fp", 60)
+    assert (in_progress.status, in_progress.fingerprint) == ("in_progress", "fp")
+
+    await store.complete_idempotency_key("k1", "fp", 200, '{"ok":true}', 60)
+    done = await store.claim_idempotency_key("k1", "other", 60)
+    assert (done.status, done.response_status, done.response_body) == (
+        "completed",
+        200,
+        '{"ok":true}',
+    )
+    assert done.fingerprint == "fp"
+
+
+async def test_released_or_expired_idempotency_key_can_be_claimed_again(store):
+    assert await store.claim_idempotency_key("k2", "fp", 60) is None
+    await store.release_idempotency_key("k2")
+    assert await store.claim_idempotency_key("k2", "fp", -5) is None  # expires at once
+    assert await store.claim_idempotency_key("k2", "fp", 60) is None

@@ -1,0 +1,99 @@
+"""The dashboard app wired to the orchestrator stand-in (in-process over ASGI, so every call is
+counted) and to a store: in-memory, or the real DynamoDB Local emulator."""
+
+import uuid
+from dataclasses import dataclass
+
+import httpx
+import pytest
+
+from devtools.table import create_table
+from functions.app import app
+from orchestrator_standin.app import create_app as create_standin
+from shared.orchestrator.client import OrchestratorClient
+from shared.store import get_store
+from shared.store.dynamodb import DynamoDBSessionStore
+from shared.store.memory import InMemorySessionStore
+from shared.web import deps
+
+
+class SwitchableTransport(httpx.AsyncBaseTransport):
+    """The stand-in over ASGI, with a switch that makes it unreachable (connection refused)."""
+
+    def __init__(self, app):
+        self._inner = httpx.ASGITransport(app=app)
+        self.down = False
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        if self.down:
+            raise httpx.ConnectError("connection refused", request=request)
+        return await self._inner.handle_async_request(request)
+
+
+@dataclass
+class Dashboard:
+    client: httpx.AsyncClient
+    orchestrator: httpx.AsyncClient  # the stand-in itself, for its /_standin endpoints
+    store: object
+    link: SwitchableTransport  # between the dashboard and the stand-in
+
+    async def calls(self) -> dict[str, int]:
+        return (await self.orchestrator.get("/_standin/calls")).json()
+
+    async def configure(self, **config) -> None:
+        (await self.orchestrator.post("/_standin/config", json=config)).raise_for_status()
+
+    async def new_session(self, user: str = "alice") -> str:
+        answer = await self.client.post("/api/dashboard/session", json={}, headers=self.as_(user))
+        assert answer.status_code == 201, answer.text
+        return answer.json()["session_id"]
+
+    async def chat(self, session_id: str, message: str, user: str = "alice", **kw):
+        return await self.client.post(
+            "/api/dashboard/chat",
+            json={"session_id": session_id, "message": message},
+            headers={**self.as_(user), **kw.pop("headers", {})},
+        )
+
+    async def act(self, plan_id: str, action: str, session_id: str, user: str = "alice", **kw):
+        return await self.client.post(
+            f"/api/dashboard/plan/{plan_id}/{action}",
+            json={"session_id": session_id, **kw.pop("extra", {})},
+            headers={**self.as_(user), **kw.pop("headers", {})},
+        )
+
+    async def history(self, session_id: str, user: str = "alice") -> list[dict]:
+        answer = await self.client.get(
+            f"/api/dashboard/session/{session_id}", headers=self.as_(user)
+        )
+        assert answer.status_code == 200, answer.text
+        return answer.json()["messages"]
+
+    @staticmethod
+    def as_(user: str) -> dict[str, str]:
+        return {"X-User-Id": user}
+
+
+@pytest.fixture(params=["memory", pytest.param("dynamodb_local", marks=pytest.mark.dynamodb_local)])
+async def dashboard(request):
+    if request.param == "memory":
+        store = InMemorySessionStore()
+    else:
+        client = request.getfixturevalue("dynamodb_local").client()
+        table = f"flows-{uuid.uuid4().hex[:10]}"
+        create_table(client, table)
+        store = DynamoDBSessionStore(client, table)
+    standin = create_standin()
+    link = SwitchableTransport(standin)
+    orchestrator = OrchestratorClient("http://orchestrator.test", transport=link, backoff_seconds=0)
+    app.dependency_overrides[get_store] = lambda: store
+    app.dependency_overrides[deps._orchestrator] = lambda: orchestrator
+    async with (
+        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test") as client,
+        httpx.AsyncClient(transport=httpx.ASGITransport(app=standin), base_url="http://o") as admin,
+    ):
+        dashboard = Dashboard(client, admin, store, link)
+        await dashboard.configure(task_seconds=0.05)
+        yield dashboard
+    app.dependency_overrides.clear()
+    await orchestrator.aclose()

@@ -17,7 +17,7 @@ MessageText = Annotated[
 ]
 # Ids arrive as plain strings and are checked by the use cases, so a malformed id is "not found"
 # (404) rather than a validation error, and never reaches DynamoDB.
-IdText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
+IdText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=256)]
 
 
 class _Strict(BaseModel):

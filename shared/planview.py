@@ -58,6 +58,8 @@ def plan_view(
 ) -> DashboardPlanView:
     """`status` is the live status when known; `updates` the per-step progress of a run."""
     tasks = tasks_of(plan)
+    if updates is None:
+        updates = plan.final_steps  # a finished run ticks off what completed
     completed = {u.step_index for u in updates or [] if u.status == "completed"}
     names = [t.get("name", f"Step {i}") for i, t in enumerate(tasks, start=1)]
     done = [i in completed for i in range(1, len(tasks) + 1)]
@@ -80,7 +82,8 @@ def plan_view(
     return DashboardPlanView(
         plan_id=plan.plan_id,
         request_id=plan.request_id,
-        summary=plan.plan.get("human_readable_summary") or f"A plan of {len(tasks)} steps.",
+        summary=plan.plan.get("human_readable_summary")
+        or f"A plan of {len(tasks)} step{'s' if len(tasks) != 1 else ''}.",
         steps=steps,
         checklist=checklist(names, done),
         estimated_duration=duration_in_words(resources["estimated_duration_seconds"]),

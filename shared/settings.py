@@ -32,7 +32,6 @@ class Settings(BaseSettings):
         "http://127.0.0.1:5173",
     ]
 
-    message_max_chars: int = Field(default=10_000, ge=1)
     history_page_size: int = Field(default=50, ge=1, le=500)
     poll_interval_ms: int = Field(default=2000, ge=100)
     # A chat turn or approval that was cut off (a Lambda timeout, a store outage while undoing)

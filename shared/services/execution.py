@@ -26,7 +26,15 @@ STEP_STATUS: dict[str, StepStatus] = {
 }
 FINISHED: set[StepStatus] = {"completed", "failed", "skipped"}
 # What a plan in these states reports, whatever its tasks say.
-FIXED_OVERALL = {"pending_approval", "approving", "rejected", "aborted", "superseded"}
+FIXED_OVERALL = {
+    "pending_approval",
+    "approving",
+    "completed",
+    "failed",
+    "rejected",
+    "aborted",
+    "superseded",
+}
 
 
 def _when(value: str | None) -> datetime | None:
@@ -73,7 +81,10 @@ async def _task_answer(
 async def execution_updates(
     orchestrator: OrchestratorClient, plan: PlanRecord
 ) -> list[ExecutionUpdate]:
-    """One update per plan step; one orchestrator call per dispatched task, all at once."""
+    """One update per plan step; one orchestrator call per dispatched task, all at once.
+    A finished run answers from what was kept, without asking the orchestrator."""
+    if plan.final_steps is not None:
+        return plan.final_steps
     tasks = tasks_of(plan)
     by_order = {t.order: t for t in plan.dispatched_tasks}
     wanted = [by_order.get(task.get("order", i)) for i, task in enumerate(tasks, start=1)]

@@ -9,6 +9,7 @@ write calls the orchestrator. A repeat after the approval went through answers a
 import asyncio
 import logging
 from datetime import timedelta
+from typing import Literal
 
 from shared.errors import (
     Conflict,
@@ -121,7 +122,7 @@ async def _claim_approval(
     for attempt in range(ATTEMPTS):
         session = await load_session(store, caller, session_id, settings)
         plan = await load_session_plan(store, session, plan_id)
-        if plan.state in ("executing", "completed"):
+        if plan.state in ("executing", "completed", "failed"):
             return plan
         require_current_pending_plan(session, plan)
         claim = PlanChanges(state="approving")
@@ -300,7 +301,9 @@ async def _cancel_all(orchestrator: OrchestratorClient, tasks: list[DispatchedTa
     )
 
 
-async def _finish_run(store: SessionStore, plan: PlanRecord, overall: str, steps) -> None:
+async def _finish_run(
+    store: SessionStore, plan: PlanRecord, overall: Literal["completed", "failed"], steps
+) -> None:
     """The run ended: record it once (racing polls: the first write wins, the rest step aside)."""
     session = await store.get_session(plan.session_id)
     if session is None or session.current_plan_id != plan.plan_id or session.status != "executing":
@@ -316,7 +319,7 @@ async def _finish_run(store: SessionStore, plan: PlanRecord, overall: str, steps
         await store.save(
             session,
             changes=SessionChanges(status="completed"),
-            plan_update=(plan, PlanChanges(state="completed")),
+            plan_update=(plan, PlanChanges(state=overall, final_steps=steps)),
             messages=[_say(text, plan_id=plan.plan_id, outcome=overall)],
         )
     except Conflict:

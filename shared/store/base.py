@@ -112,6 +112,8 @@ def apply_session_changes(
 def apply_plan_changes(plan: PlanRecord, changes: PlanChanges) -> PlanRecord:
     update: dict = {"version": plan.version + 1}
     update.update(changes.model_dump(exclude_none=True, exclude_unset=True))
-    if changes.dispatched_tasks is not None:
-        update["dispatched_tasks"] = changes.dispatched_tasks
+    # model_dump turned nested models into dicts; keep the models themselves
+    for field in ("dispatched_tasks", "final_steps"):
+        if getattr(changes, field) is not None:
+            update[field] = getattr(changes, field)
     return plan.model_copy(update=update)

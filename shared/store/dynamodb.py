@@ -156,6 +156,9 @@ def _plan_item(plan: PlanRecord) -> dict:
         item["approved_at"] = _s(plan.approved_at.isoformat())
     if plan.dispatch_status is not None:
         item["dispatch_status"] = _s(plan.dispatch_status)
+    if plan.final_steps is not None:
+        steps = [s.model_dump(mode="json") for s in plan.final_steps]
+        item["final_steps"] = _s(json.dumps(steps, separators=(",", ":")))
     return item
 
 
@@ -172,6 +175,7 @@ def _plan_from_item(item: dict) -> PlanRecord:
         plan=json.loads(item["plan"]["S"]),
         dispatched_tasks=[DispatchedTask(**t) for t in json.loads(item["dispatched_tasks"]["S"])],
         dispatch_status=item.get("dispatch_status", {}).get("S"),
+        final_steps=json.loads(item["final_steps"]["S"]) if "final_steps" in item else None,
         created_at=datetime.fromisoformat(item["created_at"]["S"]),
         approved_at=datetime.fromisoformat(approved_at["S"]) if approved_at else None,
         version=int(item["version"]["N"]),

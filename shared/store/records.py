@@ -5,12 +5,19 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
-from shared.models import ChatMessage, Role, SessionStatus
+from shared.models import ChatMessage, ExecutionUpdate, Role, SessionStatus
 
 # The plan's own lifecycle as this service tracks it. `approving` marks an approval claimed
 # here whose orchestrator call has not finished yet.
 PlanState = Literal[
-    "pending_approval", "approving", "executing", "completed", "rejected", "aborted", "superseded"
+    "pending_approval",
+    "approving",
+    "executing",
+    "completed",  # the run finished and every step completed
+    "failed",  # the run finished with at least one failed step
+    "rejected",
+    "aborted",
+    "superseded",
 ]
 
 
@@ -59,6 +66,9 @@ class PlanRecord(BaseModel):
     # How the approval went: "executing" (tasks dispatched), "paused" (agents lacked capacity)
     # or "untracked" (approved, but the answer with the task ids was lost).
     dispatch_status: str | None = None
+    # The steps as they ended, kept when the run finishes: a finished run's outcome never
+    # changes afterwards (the orchestrator forgets tasks when it restarts).
+    final_steps: list[ExecutionUpdate] | None = None
     created_at: datetime
     approved_at: datetime | None = None
     version: int = 1
@@ -85,6 +95,7 @@ class PlanChanges(BaseModel):
     state: PlanState | None = None
     dispatched_tasks: list[DispatchedTask] | None = None
     dispatch_status: str | None = None
+    final_steps: list[ExecutionUpdate] | None = None
     approved_at: datetime | None = None
 
 

@@ -70,10 +70,10 @@ async def test_approve_reject_modify_abort_replay_with_their_key(dashboard):
 async def test_a_fault_releases_the_key_so_the_retry_does_the_work(dashboard):
     session_id = await dashboard.new_session()
     key = {"Idempotency-Key": "retry-me"}
-    dashboard.link.down = True
+    dashboard.link.faults["request"] = "refused"
     failed = await dashboard.chat(session_id, DEPLOY, headers=key)
     assert failed.status_code == 503
-    dashboard.link.down = False
+    dashboard.link.faults.clear()
     retried = await dashboard.chat(session_id, DEPLOY, headers=key)
     assert retried.status_code == 200
     assert "Idempotent-Replayed" not in retried.headers

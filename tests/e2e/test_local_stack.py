@@ -126,8 +126,10 @@ def test_chat_modify_approve_run_abort_and_restart(stack):
         assert {s["status"] for s in finished["steps"]} == {"completed"}
         assert client.get(f"/api/dashboard/session/{session_id}").json()["status"] == "completed"
 
-        # Run 2: chat -> approve -> abort while the steps are still running.
+        # Another session: chat -> approve -> abort while the steps are still running.
         orchestrator.post("/_standin/config", json={"task_seconds": 30})
+        first_session = session_id
+        session_id = client.post("/api/dashboard/session", json={}).json()["session_id"]
         turn = client.post(
             "/api/dashboard/chat",
             json={
@@ -156,17 +158,20 @@ def test_chat_modify_approve_run_abort_and_restart(stack):
         assert (calls["request"], calls["plan"], calls["approve"]) == (3, 3, 2)
 
         # Another user sees nothing of alice's session.
-        bob = client.get(f"/api/dashboard/session/{session_id}", headers={"X-User-Id": "bob"})
+        bob = client.get(f"/api/dashboard/session/{first_session}", headers={"X-User-Id": "bob"})
         assert bob.status_code == 404
-        history = client.get(f"/api/dashboard/session/{session_id}").json()["messages"]
+        history = client.get(f"/api/dashboard/session/{first_session}").json()["messages"]
 
     # Restart everything (Ctrl-C, then the same command): nothing left running, history kept.
     stack.stop()
     assert not any(port_in_use(port) for port in stack.ports.values())
     stack.start()
     with httpx.Client(base_url=stack.dashboard, headers=headers, timeout=30) as client:
-        after = client.get(f"/api/dashboard/session/{session_id}")
+        after = client.get(f"/api/dashboard/session/{first_session}")
         assert after.status_code == 200
         assert after.json()["messages"] == history
-        assert after.json()["status"] == "idle"
+        assert after.json()["status"] == "completed"
+        aborted_session = client.get(f"/api/dashboard/session/{session_id}").json()
+        assert aborted_session["status"] == "idle"
+        assert aborted_session["messages"][-1]["content"].startswith("Aborted.")
         assert [m["role"] for m in history[:2]] == ["user", "assistant"]

@@ -32,6 +32,15 @@ CLAIM_ATTEMPTS = 3
 
 
 @dataclass
+class ClaimedTurn:
+    session: SessionRecord  # as written by the claim: awaiting_plan
+    user_message: ChatMessage
+    target: PlanRecord | None  # the plan this message modifies, if any
+    previous_status: SessionStatus  # where the session returns when no plan comes of it
+    text: str  # what is sent to the orchestrator
+
+
+@dataclass
 class TurnResult:
     messages: list[ChatMessage]
     plan: DashboardPlanView | None
@@ -67,7 +76,7 @@ async def _claim_turn(
     session_id: str,
     message: str,
     modify_plan_id: str | None,
-) -> tuple[SessionRecord, ChatMessage, PlanRecord | None, SessionStatus, str]:
+) -> ClaimedTurn:
     """Store the person's message and mark the session awaiting_plan, in one conditional write.
     Two turns racing on one session: one wins, the other is answered 409 and stores nothing."""
     for attempt in range(CLAIM_ATTEMPTS):
@@ -95,7 +104,7 @@ async def _claim_turn(
                 changes=SessionChanges(status="awaiting_plan"),
                 messages=[NewMessage(role="user", content=message, metadata=metadata)],
             )
-            return claimed, user_message, target, previous, text
+            return ClaimedTurn(claimed, user_message, target, previous, text)
         except Conflict:
             if attempt == CLAIM_ATTEMPTS - 1:
                 raise
@@ -147,11 +156,15 @@ async def chat_turn(
     message: str,
     modify_plan_id: str | None = None,
 ) -> TurnResult:
-    claimed, user_message, target, previous, text = await _claim_turn(
-        store, caller, settings, session_id, message, modify_plan_id
+    turn = await _claim_turn(store, caller, settings, session_id, message, modify_plan_id)
+    claimed, user_message, target, previous = (
+        turn.session,
+        turn.user_message,
+        turn.target,
+        turn.previous_status,
     )
     try:
-        request = await orchestrator.submit_request(text, claimed.user_id)
+        request = await orchestrator.submit_request(turn.text, claimed.user_id)
         planned = (
             await orchestrator.generate_plan(request.request_id)
             if request.status == "parsing_complete"

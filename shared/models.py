@@ -15,9 +15,10 @@ UserId = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, m
 MessageText = Annotated[
     str, StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_MESSAGE_CHARS)
 ]
-# Ids arrive as plain strings and are checked by the use cases, so a malformed id is "not found"
-# (404) rather than a validation error, and never reaches DynamoDB.
-IdText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=256)]
+# Ids arrive as plain strings and are checked by the use cases, so a malformed id of any length
+# is "not found" (404) rather than a validation error, and never reaches DynamoDB. The body
+# limit bounds their size.
+IdText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 
 
 class _Strict(BaseModel):

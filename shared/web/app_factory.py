@@ -2,13 +2,16 @@
 
 import os
 
-from fastapi import APIRouter, FastAPI, Request
+from fastapi import APIRouter, FastAPI
 
 from shared.settings import get_settings
-from shared.web.errors import error_response, install_error_handlers
-from shared.web.idempotency import install_idempotency
+from shared.store import get_store
+from shared.web.deps import store_dependency
+from shared.web.errors import install_error_handlers
+from shared.web.idempotency import IdempotencyMiddleware
+from shared.web.limits import MAX_BODY_BYTES, BodyLimitMiddleware
 
-MAX_BODY_BYTES = 64 * 1024  # a chat message is at most 10,000 characters; nothing needs more
+__all__ = ["MAX_BODY_BYTES", "create_app", "in_lambda"]
 
 
 def in_lambda() -> bool:
@@ -20,14 +23,12 @@ def create_app(*routers: APIRouter, title: str = "Chiffon Dashboard API") -> Fas
     docs = {} if not in_lambda() else {"openapi_url": None, "docs_url": None, "redoc_url": None}
     app = FastAPI(title=title, version="0.1.0", **docs)
     install_error_handlers(app)
-    install_idempotency(app)
-
-    @app.middleware("http")
-    async def refuse_large_bodies(request: Request, call_next):
-        length = request.headers.get("content-length")
-        if length is not None and (not length.isdigit() or int(length) > MAX_BODY_BYTES):
-            return error_response(413, "payload_too_large", "The request body is too large.")
-        return await call_next(request)
+    # Outermost last: the body limit applies before the idempotency middleware reads a body.
+    app.add_middleware(
+        IdempotencyMiddleware,
+        store=lambda: (app.dependency_overrides.get(store_dependency) or get_store)(),
+    )
+    app.add_middleware(BodyLimitMiddleware)
 
     @app.get("/health", include_in_schema=False)
     async def health() -> dict:

@@ -1,4 +1,8 @@
-"""FastAPI dependencies, as Annotated aliases so route signatures stay short."""
+"""FastAPI dependencies, as Annotated aliases so route signatures stay short.
+
+They are `async def` on purpose: FastAPI runs plain `def` dependencies in a thread pool, a hop
+that costs more than what they do. Tests override them by these names.
+"""
 
 from typing import TYPE_CHECKING, Annotated
 
@@ -12,21 +16,29 @@ if TYPE_CHECKING:
     from shared.orchestrator.client import OrchestratorClient
 
 
-def _caller(request: Request, settings: Annotated[Settings, Depends(get_settings)]) -> Caller:
-    # Mangum puts the API Gateway event in the ASGI scope; locally there is none.
-    return caller_from(request.scope.get("aws.event"), request.headers, settings)
+async def settings_dependency() -> Settings:
+    return get_settings()
 
 
-SettingsDep = Annotated[Settings, Depends(get_settings)]
-StoreDep = Annotated[SessionStore, Depends(get_store)]
-CallerDep = Annotated[Caller, Depends(_caller)]
+async def store_dependency() -> SessionStore:
+    return get_store()
 
 
-def _orchestrator():
+async def orchestrator_dependency() -> "OrchestratorClient":
     # Imported lazily: the sessions function never talks to the orchestrator.
     from shared.orchestrator.factory import get_orchestrator
 
     return get_orchestrator()
 
 
-OrchestratorDep = Annotated["OrchestratorClient", Depends(_orchestrator)]
+SettingsDep = Annotated[Settings, Depends(settings_dependency)]
+StoreDep = Annotated[SessionStore, Depends(store_dependency)]
+OrchestratorDep = Annotated["OrchestratorClient", Depends(orchestrator_dependency)]
+
+
+async def caller_dependency(request: Request, settings: SettingsDep) -> Caller:
+    # Mangum puts the API Gateway event in the ASGI scope; locally there is none.
+    return caller_from(request.scope.get("aws.event"), request.headers, settings)
+
+
+CallerDep = Annotated[Caller, Depends(caller_dependency)]

@@ -4,17 +4,23 @@ answer again and does no work; the same key with a different request is refused.
 Why not Powertools' idempotency utility: its decorators wrap synchronous functions or the whole
 Lambda handler (async support was declined upstream, issue #4483), so it would neither cover the
 local app nor our async use cases. The record lives in the same table, through the store.
+
+A pure ASGI middleware: requests without a key (all GETs among them) pass straight through.
 """
 
 import hashlib
 import re
+from collections.abc import Callable
 
-from fastapi import FastAPI, Request, Response
+from starlette.datastructures import Headers
+from starlette.exceptions import HTTPException
+from starlette.responses import Response
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from shared.errors import DashboardError
 from shared.identity import caller_from
 from shared.settings import get_settings
-from shared.store import get_store
+from shared.store.base import SessionStore
 from shared.web.errors import error_response
 
 HEADER = "Idempotency-Key"
@@ -27,50 +33,109 @@ def _digest(*parts: bytes) -> str:
     return hashlib.sha256(b"\0".join(parts)).hexdigest()
 
 
-def install_idempotency(app: FastAPI) -> None:
-    @app.middleware("http")
-    async def idempotency(request: Request, call_next):
-        key = request.headers.get(HEADER)
-        if key is None or request.method != "POST" or not _PROTECTED.match(request.url.path):
-            return await call_next(request)
+async def _read_body(receive: Receive) -> bytes:
+    chunks = []
+    while True:
+        message = await receive()
+        if message["type"] != "http.request":
+            break
+        chunks.append(message.get("body", b""))
+        if not message.get("more_body", False):
+            break
+    return b"".join(chunks)
+
+
+class IdempotencyMiddleware:
+    def __init__(self, app: ASGIApp, store: Callable[[], SessionStore]):
+        self.app = app
+        self.store = store  # looked up per request, so tests can swap the store
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if (
+            scope["type"] != "http"
+            or scope["method"] != "POST"
+            or not _PROTECTED.match(scope["path"])
+            or HEADER.lower().encode() not in dict(scope["headers"])
+        ):
+            await self.app(scope, receive, send)
+            return
+        headers = Headers(scope=scope)
+        key = headers[HEADER]
         if not _VALID_KEY.match(key):
-            return error_response(400, "invalid_request", f"{HEADER} must be 1-128 characters "
-                                  "of letters, digits and . _ : -")  # fmt: skip
-        body = await request.body()
-        caller = caller_from(request.scope.get("aws.event"), request.headers, get_settings())
+            message = f"{HEADER} must be 1-128 characters of letters, digits and . _ : -"
+            await error_response(400, "invalid_request", message)(scope, receive, send)
+            return
+        try:
+            body = await _read_body(receive)
+        except HTTPException as error:  # the body limit, met while reading here
+            await error_response(error.status_code, "payload_too_large", str(error.detail))(
+                scope, receive, send
+            )
+            return
+        caller = caller_from(scope.get("aws.event"), headers, get_settings())
         # Keys are scoped to the caller, so one user's key can never replay another's answer.
         scoped = _digest((caller.user_id or "").encode(), key.encode())
-        fingerprint = _digest(request.url.path.encode(), body)
-        store = app.dependency_overrides.get(get_store, get_store)()
+        fingerprint = _digest(scope["path"].encode(), body)
+        store = self.store()
         try:
             seen = await store.claim_idempotency_key(scoped, fingerprint, TTL_SECONDS)
         except DashboardError as error:
-            return error_response(error.status, error.code, error.message)
+            await error_response(error.status, error.code, error.message)(scope, receive, send)
+            return
         if seen is not None:
-            if seen.fingerprint != fingerprint:
-                return error_response(422, "idempotency_key_reused", f"This {HEADER} was used "
-                                      "for a different request.")  # fmt: skip
-            if seen.status == "in_progress":
-                return error_response(409, "request_in_progress", "A request with this "
-                                      f"{HEADER} is still being handled.")  # fmt: skip
-            return Response(
-                seen.response_body, status_code=seen.response_status or 200,
-                media_type="application/json", headers={"Idempotent-Replayed": "true"},
-            )  # fmt: skip
+            await self._answer_repeat(seen, fingerprint)(scope, receive, send)
+            return
+        await self._first_time(scope, body, send, store, scoped, fingerprint)
+
+    @staticmethod
+    def _answer_repeat(seen, fingerprint: str) -> Response:
+        if seen.fingerprint != fingerprint:
+            return error_response(
+                422, "idempotency_key_reused", f"This {HEADER} was used for a different request."
+            )
+        if seen.status == "in_progress":
+            return error_response(
+                409, "request_in_progress", f"A request with this {HEADER} is still being handled."
+            )
+        return Response(
+            seen.response_body,
+            status_code=seen.response_status or 200,
+            media_type="application/json",
+            headers={"Idempotent-Replayed": "true"},
+        )
+
+    async def _first_time(self, scope, body, send, store, scoped, fingerprint) -> None:
+        delivered = False
+
+        async def replay_body() -> Message:
+            nonlocal delivered
+            if delivered:
+                return {"type": "http.disconnect"}
+            delivered = True
+            return {"type": "http.request", "body": body, "more_body": False}
+
+        status, chunks = 500, []
+
+        async def capture(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            elif message["type"] == "http.response.body":
+                chunks.append(message.get("body", b""))
+            await send(message)
 
         try:
-            response = await call_next(request)
-            answer = b"".join([chunk async for chunk in response.body_iterator])
+            await self.app(scope, replay_body, capture)
         except BaseException:
             await store.release_idempotency_key(scoped)
             raise
         try:
-            if response.status_code >= 500:
+            if status >= 500:
                 await store.release_idempotency_key(scoped)  # a fault: a retry may succeed
             else:
+                answer = b"".join(chunks).decode()
                 await store.complete_idempotency_key(
-                    scoped, fingerprint, response.status_code, answer.decode(), TTL_SECONDS
+                    scoped, fingerprint, status, answer, TTL_SECONDS
                 )
         except DashboardError:
             pass  # the work is done and answered; the key merely will not replay
-        return Response(answer, status_code=response.status_code, headers=dict(response.headers))

@@ -41,7 +41,7 @@ def environment(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
 @pytest.fixture
 async def app(environment) -> AsyncIterator:
     from functions.app import app
-    from shared.web.deps import _orchestrator
+    from shared.web.deps import orchestrator_dependency as _orchestrator
 
     settings = get_settings()
     client = OrchestratorClient(

@@ -12,7 +12,6 @@ from devtools.table import create_table
 from functions.app import app
 from orchestrator_standin.app import create_app as create_standin
 from shared.orchestrator.client import OrchestratorClient
-from shared.store import get_store
 from shared.store.dynamodb import DynamoDBSessionStore
 from shared.store.memory import InMemorySessionStore
 from shared.web import deps
@@ -134,8 +133,8 @@ async def dashboard(request):
     standin = create_standin()
     link = FaultyTransport(standin)
     orchestrator = OrchestratorClient("http://orchestrator.test", transport=link, backoff_seconds=0)
-    app.dependency_overrides[get_store] = lambda: store
-    app.dependency_overrides[deps._orchestrator] = lambda: orchestrator
+    app.dependency_overrides[deps.store_dependency] = lambda: store
+    app.dependency_overrides[deps.orchestrator_dependency] = lambda: orchestrator
     async with (
         httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test") as client,
         httpx.AsyncClient(transport=httpx.ASGITransport(app=standin), base_url="http://o") as admin,

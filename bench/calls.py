@@ -1,0 +1,127 @@
+"""3. DynamoDB calls per endpoint (and the orchestrator calls of 4.), counted in-process, next to
+the least the data model allows.
+
+Why those minimums (shared/store/dynamodb.py, /work/shared/DESIGN.md): a session is one item
+(SESSION#id/META), each message its own item (SESSION#id/MSG#ulid), a plan one item
+(PLAN#id/META); every session change is conditional on its version, and a change that adds a
+message or touches a plan is one TransactWriteItems.
+- create session: one conditional Put.
+- get session / list messages: the session item (owner, status) by GetItem, the newest page by
+  one Query. One Query over the whole partition cannot do both: META sorts before MSG#, so a
+  newest-first page of 50 reaches it only in a session of fewer than 50 messages.
+- get plan, status, poll (run going): the plan item by GetItem; it names its owner.
+- chat, new request: GetItem session; the claim (status awaiting_plan + the user's message,
+  conditional) is one transaction *before* the orchestrator is called, so two racing turns never
+  both call it; the answer (reply + plan + session) is a second. The claim cannot be skipped:
+  the orchestrator makes a new plan on every call (DESIGN: "Each turn ... at most one plan").
+- chat modification / modify: as above plus GetItem of the plan under review (its original
+  request and earlier changes must be sent along); its id is only known from the session, so the
+  two reads are sequential (2 GetItem), and the second transaction also supersedes the old plan.
+- approve: GetItem session + plan; claim (session executing, plan approving) in one transaction
+  before the non-idempotent approve; the task ids (given only once) in a second.
+- reject, abort: GetItem session + plan; one transaction (session idle, plan rejected/aborted,
+  the assistant's message).
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+
+from bench.common import PYTHON, ROOT, Figure, Stack, app_env, print_table
+
+TABLE = "bench-calls"
+OPS = ["GetItem", "Query", "PutItem", "TransactWriteItems", "Scan"]
+
+# endpoint -> minimum DynamoDB calls {op: n}; orchestrator minimums use N (steps of the run).
+MIN_DYNAMODB = {
+    "create session": {"PutItem": 1},
+    "chat: new request": {"GetItem": 1, "TransactWriteItems": 2},
+    "get plan": {"GetItem": 1},
+    "chat: modification": {"GetItem": 2, "TransactWriteItems": 2},
+    "modify": {"GetItem": 2, "TransactWriteItems": 2},
+    "reject": {"GetItem": 2, "TransactWriteItems": 1},
+    "chat: new request (after reject)": {"GetItem": 1, "TransactWriteItems": 2},
+    "approve": {"GetItem": 2, "TransactWriteItems": 2},
+    "status (run going)": {"GetItem": 1},
+    "poll (run going)": {"GetItem": 1},
+    "abort": {"GetItem": 2, "TransactWriteItems": 1},
+    "get session": {"GetItem": 1, "Query": 1},
+    "list messages": {"GetItem": 1, "Query": 1},
+    # With the key: + a conditional Put that claims it and + a Put of the answer once it is
+    # known (it could only ride in the turn's last transaction if the use case built the HTTP
+    # answer itself). Informational rows: the key is optional.
+    "chat + Idempotency-Key": {"GetItem": 1, "PutItem": 2, "TransactWriteItems": 2},
+    "chat + same key (replay)": {"PutItem": 1},
+}
+
+
+def min_orchestrator(endpoint: str, steps: int) -> dict[str, int]:
+    if endpoint.startswith("chat") and "replay" not in endpoint or endpoint == "modify":
+        return {"request": 1, "plan": 1}
+    return {
+        "get plan": {"plan_status": 1},
+        "approve": {"approve": 1},
+        "reject": {"approve": 1},
+        "status (run going)": {"task_status": steps},
+        "poll (run going)": {"task_status": steps},
+        "abort": {"cancel": steps},
+    }.get(endpoint, {})
+
+
+_collected: dict | None = None
+
+
+def collect(stack: Stack) -> dict:
+    """Run the counting child once per run (shared by benchmarks 3 and 4)."""
+    global _collected
+    if _collected is None:
+        ddb = stack.dynamodb()
+        table = stack.table(TABLE)
+        standin = stack.standin()
+        env = app_env(ddb.endpoint_url, table, standin.url)
+        done = subprocess.run(
+            [PYTHON, "-m", "bench.calls_child"], cwd=ROOT, env=env, capture_output=True,
+            text=True, timeout=300,
+        )  # fmt: skip
+        lines = [ln for ln in done.stdout.splitlines() if ln.startswith("BENCH_RESULT ")]
+        if done.returncode != 0 or not lines:
+            raise RuntimeError(f"bench.calls_child failed:\n{done.stdout[-2000:]}\n"
+                               f"{done.stderr[-4000:]}")  # fmt: skip
+        _collected = json.loads(lines[-1].removeprefix("BENCH_RESULT "))
+    return _collected
+
+
+def _fmt(counts: dict[str, int], keys: list[str]) -> list[str]:
+    return [str(counts.get(k, 0)) for k in keys]
+
+
+def run(stack: Stack) -> list[Figure]:
+    result = collect(stack)
+    rows, figures = [], []
+    over, scans = [], 0
+    for row in result["rows"]:
+        counts = row["dynamodb"]
+        minimum = MIN_DYNAMODB.get(row["endpoint"], {})
+        others = {k: v for k, v in counts.items() if k not in OPS}
+        extra = sum(counts.values()) - sum(minimum.values())
+        scans += counts.get("Scan", 0)
+        if (extra > 0 or counts.get("Scan")) and row["endpoint"] in MIN_DYNAMODB:
+            over.append(f"{row['endpoint']} (+{extra})")
+        rows.append([
+            row["endpoint"], *_fmt(counts, OPS),
+            ", ".join(f"{k} {v}" for k, v in others.items()) or "-",
+            " ".join(f"{k[0] if k != 'TransactWriteItems' else 'T'}{v}"
+                     for k, v in minimum.items()),
+            "=" if extra == 0 else f"{extra:+d}",
+        ])  # fmt: skip
+    print("  DynamoDB calls per request (counted) and the minimum the data model allows")
+    print(
+        "  (minimum: G=GetItem Q=Query P=PutItem T=TransactWriteItems; reasons in bench/calls.py)"
+    )
+    print_table(["endpoint", *OPS, "other", "minimum", "vs min"], rows)
+    figures.append(Figure("3 dynamodb", "Scan calls, all endpoints", str(scans), "0", scans == 0))
+    figures.append(Figure(
+        "3 dynamodb", "endpoints above the minimum", ", ".join(over) or "none", "none", not over
+    ))  # fmt: skip
+    return figures

@@ -1,0 +1,295 @@
+"""1. Cold start per Lambda function, against the bare Powertools baseline, alternating.
+
+Each sample is a fresh `python -m bench.cold_child` process that imports the handler module and
+answers one API Gateway HTTP API v2.0 event against DynamoDB Local (chat: and the stand-in), then
+one more (warm) event. Wall time is measured from just before the process is started to the
+answer of the first event; peak RSS is the child's ru_maxrss (os.wait4).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import tempfile
+import time
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from bench import flows
+from bench.common import (
+    PYTHON,
+    ROOT,
+    USER,
+    Figure,
+    Stack,
+    app_env,
+    median,
+    mib,
+    ms,
+    print_table,
+)
+from bench.runtime_deps import dev_only_modules
+
+TARGET_RATIO = 1.25
+TABLE = "bench-cold"
+FUNCTIONS = {
+    "sessions": "functions.sessions.handler",
+    "chat": "functions.chat.handler",
+    "plans": "functions.plans.handler",
+}
+BASELINE = "bench.baseline_handler"
+BREAKDOWN_SAMPLES = 3
+
+
+def http_api_event(method: str, path: str, body: dict | None = None) -> dict:
+    """An API Gateway HTTP API (payload 2.0) event, as the $default stage with a JWT authorizer
+    delivers it."""
+    now = datetime.now(UTC)
+    host = "abc123.execute-api.us-east-1.amazonaws.com"
+    headers = {
+        "accept": "application/json",
+        "host": host,
+        "user-agent": "chiffon-bench",
+        "x-forwarded-for": "127.0.0.1",
+        "x-forwarded-port": "443",
+        "x-forwarded-proto": "https",
+    }
+    text = None
+    if body is not None:
+        text = json.dumps(body)
+        headers["content-type"] = "application/json"
+        headers["content-length"] = str(len(text.encode()))
+    route = path
+    for prefix in ("/api/dashboard/session/", "/api/dashboard/plan/"):
+        if path.startswith(prefix):
+            route = prefix + ("{session_id}" if "session" in prefix else "{plan_id}")
+    request_id = str(uuid.uuid4())
+    event = {
+        "version": "2.0",
+        "routeKey": f"{method} {route}",
+        "rawPath": path,
+        "rawQueryString": "",
+        "headers": headers,
+        "requestContext": {
+            "accountId": "123456789012",
+            "apiId": "abc123",
+            "authorizer": {"jwt": {"claims": {"sub": USER}, "scopes": None}},
+            "domainName": host,
+            "domainPrefix": "abc123",
+            "http": {
+                "method": method,
+                "path": path,
+                "protocol": "HTTP/1.1",
+                "sourceIp": "127.0.0.1",
+                "userAgent": "chiffon-bench",
+            },
+            "requestId": request_id,
+            "routeKey": f"{method} {route}",
+            "stage": "$default",
+            "time": now.strftime("%d/%b/%Y:%H:%M:%S +0000"),
+            "timeEpoch": int(now.timestamp() * 1000),
+        },
+        "isBase64Encoded": False,
+    }
+    if text is not None:
+        event["body"] = text
+    return event
+
+
+# The breakdown: what the cold path of each side spends its time on (informational).
+FRAMEWORKS = ["pydantic", "starlette.applications", "fastapi"]
+PHASES = {
+    "app": [
+        ("pydantic + starlette + fastapi", FRAMEWORKS),
+        ("mangum + powertools", ["mangum", "aws_lambda_powertools"]),
+        ("boto3 + DynamoDB client", ["boto3", "shared.store:get_store"]),
+        ("httpx + orchestrator client", ["shared.orchestrator.factory:get_orchestrator"]),
+    ],
+    "baseline": [
+        ("boto3", ["boto3"]),
+        ("powertools event_handler", ["aws_lambda_powertools.event_handler"]),
+    ],
+}
+
+
+@dataclass
+class Sample:
+    interpreter: float  # process start -> first line of the child
+    imports: float  # import of the handler module
+    first_event: float  # the cold event
+    total: float  # process start -> answer of the cold event
+    warm_event: float
+    maxrss_kib: int
+    modules: int
+    phases: list
+
+
+def run_child(module: str, events: list[dict], env: dict[str, str], workdir: Path) -> Sample:
+    events_file = workdir / f"events-{uuid.uuid4().hex[:8]}.json"
+    events_file.write_text(json.dumps(events))
+    stderr_file = workdir / "child-stderr.log"
+    with stderr_file.open("wb") as stderr:
+        spawned = time.perf_counter()
+        child = subprocess.Popen(
+            [PYTHON, "-m", "bench.cold_child", module, str(events_file)],
+            cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=stderr,
+        )  # fmt: skip
+        output = child.stdout.read()
+        _, status, usage = os.wait4(child.pid, 0)
+        child.returncode = os.waitstatus_to_exitcode(status)
+        child.stdout.close()
+    events_file.unlink()
+    lines = [ln for ln in output.decode().splitlines() if ln.startswith("BENCH_RESULT ")]
+    if child.returncode != 0 or not lines:
+        raise RuntimeError(
+            f"{module} child failed ({child.returncode}):\n{output.decode()[-2000:]}\n"
+            f"{stderr_file.read_text()[-3000:]}"
+        )
+    result = json.loads(lines[-1].removeprefix("BENCH_RESULT "))
+    if any(s != 200 for s in result["statuses"]):
+        raise RuntimeError(f"{module} answered {result['statuses']}:\n{output.decode()[-3000:]}")
+    answers = result["answers"]
+    return Sample(
+        interpreter=result["main"] - spawned,
+        imports=result["imported"] - result["import_start"],
+        first_event=answers[0] - result["imported"],
+        total=answers[0] - spawned,
+        warm_event=answers[1] - answers[0] if len(answers) > 1 else float("nan"),
+        maxrss_kib=usage.ru_maxrss,
+        modules=result["modules"],
+        phases=result["phases"],
+    )
+
+
+def _phases(function: str, side: str) -> list:
+    return [
+        p
+        for p in PHASES[side]
+        if side == "baseline" or function != "sessions" or "orchestrator" not in p[0]
+    ]
+
+
+def breakdown_rows(function: str, side: str, runs: list[Sample]) -> list[list[str]]:
+    """Median time per phase: the frameworks, the clients, the rest of the handler import (app
+    modules, routes, the app, Powertools objects), the first event."""
+    rows = [[function, side, label, ms(median([r.phases[i][1] for r in runs]))]
+            for i, (label, _) in enumerate(_phases(function, side))]  # fmt: skip
+    rest = ms(median([r.imports for r in runs]))
+    rows.append([function, side, "handler import (the rest)", rest])
+    rows.append([function, side, "first event", ms(median([r.first_event for r in runs]))])
+    rows.append([function, side, "total", ms(median([r.total for r in runs]))])
+    return rows
+
+
+def run(stack: Stack, *, samples: int, functions: list[str] | None = None) -> list[Figure]:
+    functions = functions or list(FUNCTIONS)
+    ddb = stack.dynamodb()
+    table = stack.table(TABLE)
+    standin = stack.standin()
+    env = app_env(ddb.endpoint_url, table, standin.url)
+    # A dashboard on the same table, only to set the scene through the real flow (it idles
+    # while the samples run).
+    seeder = stack.uvicorn("cold-seed-dashboard", "functions.app:app", env)
+    session_id, plan_id = flows.session_with_plan(seeder.url)
+
+    # Lambda's environment (the template's), minus the X-Ray daemon that is not here. Without
+    # LAMBDA_TASK_ROOT the X-Ray SDK (imported by Powertools' Tracer even when tracing is off)
+    # builds a centralized sampler with its own botocore client, which it never does in Lambda.
+    refused = dev_only_modules()
+    child_env = dict(
+        env,
+        LAMBDA_TASK_ROOT=str(ROOT),
+        AWS_EXECUTION_ENV="AWS_Lambda_python3.11",
+        BENCH_REFUSE_MODULES=",".join(refused),
+        AWS_LAMBDA_FUNCTION_NAME="bench-function",
+        AWS_LAMBDA_FUNCTION_MEMORY_SIZE="512",
+        POWERTOOLS_SERVICE_NAME="chiffon-dashboard",
+        POWERTOOLS_METRICS_NAMESPACE="ChiffonDashboard",
+        POWERTOOLS_LOG_LEVEL="INFO",
+    )
+
+    def events_for(function: str) -> list[dict]:
+        if function == "sessions":
+            path = f"/api/dashboard/session/{session_id}"
+            return [http_api_event("GET", path), http_api_event("GET", path)]
+        if function == "plans":
+            path = f"/api/dashboard/plan/{plan_id}"
+            return [http_api_event("GET", path), http_api_event("GET", path)]
+        # chat: a fresh idle session per event, so every cold event is a new request + a plan
+        return [
+            http_api_event("POST", "/api/dashboard/chat",
+                           {"session_id": flows.new_session(seeder.url),
+                            "message": flows.REQUEST_TEXT})
+            for _ in range(2)
+        ]  # fmt: skip
+
+    results: dict[tuple[str, str], list[Sample]] = {}
+    workdir = Path(tempfile.mkdtemp(prefix="cold-", dir=stack.log_dir))
+    try:
+        print(f"  cold start: {samples} samples per side, alternating; the children cannot import "
+              f"the {len(refused)} dev-only packages the Lambda layer lacks "
+              "(bench/runtime_deps.py)", flush=True)  # fmt: skip
+        for i in range(-1, samples):  # i == -1: one warm-up round (disk cache, emulator JIT)
+            for function in functions:
+                sides = [("app", FUNCTIONS[function]), ("baseline", BASELINE)]
+                if i % 2:
+                    sides.reverse()
+                for side, module in sides:
+                    sample = run_child(module, events_for(function), child_env, workdir)
+                    if i >= 0:
+                        results.setdefault((function, side), []).append(sample)
+            if i >= 0:
+                print(f"    round {i + 1}/{samples} done", flush=True)
+        broken: dict[tuple[str, str], list[Sample]] = {}
+        for _ in range(BREAKDOWN_SAMPLES):
+            for function in functions:
+                for side, module in (("app", FUNCTIONS[function]), ("baseline", BASELINE)):
+                    phases = json.dumps(_phases(function, side))
+                    broken.setdefault((function, side), []).append(run_child(
+                        module, events_for(function), dict(child_env, BENCH_PHASES=phases),
+                        workdir,
+                    ))  # fmt: skip
+    finally:
+        stack.stop_server(seeder)
+
+    rows, figures = [], []
+    for function in functions:
+        for side in ("app", "baseline"):
+            s = results[(function, side)]
+            rows.append([
+                function, side, ms(median([x.interpreter for x in s])),
+                ms(median([x.imports for x in s])), ms(median([x.first_event for x in s])),
+                ms(median([x.total for x in s])), ms(median([x.warm_event for x in s])),
+                mib(median([x.maxrss_kib for x in s])), str(s[0].modules),
+            ])  # fmt: skip
+        app = results[(function, "app")]
+        base = results[(function, "baseline")]
+        ratio = median([x.total for x in app]) / median([x.total for x in base])
+        rss_ratio = median([x.maxrss_kib for x in app]) / median([x.maxrss_kib for x in base])
+        figures.append(Figure(
+            "1 cold start", f"{function}: total (start -> 1st answer) app/baseline",
+            f"{ms(median([x.total for x in app]))} / {ms(median([x.total for x in base]))}"
+            f" = {ratio:.2f}x",
+            f"<= {TARGET_RATIO}x", ratio <= TARGET_RATIO,
+        ))  # fmt: skip
+        figures.append(Figure(
+            "1 cold start", f"{function}: peak RSS app/baseline",
+            f"{mib(median([x.maxrss_kib for x in app]))} / "
+            f"{mib(median([x.maxrss_kib for x in base]))} = {rss_ratio:.2f}x",
+        ))  # fmt: skip
+    print(f"  medians (n={samples} per row):")
+    print_table(
+        ["function", "side", "interpreter", "import", "1st event", "total", "warm event",
+         "peak RSS", "modules"],
+        rows,
+    )  # fmt: skip
+    print(f"  breakdown (separate runs, {BREAKDOWN_SAMPLES} each; the phases are imported in this "
+          "order before the handler module):")  # fmt: skip
+    print_table(
+        ["function", "side", "phase", "median"],
+        [row for key, runs in broken.items() for row in breakdown_rows(*key, runs)],
+    )
+    return figures

@@ -90,8 +90,10 @@ def main(argv: list[str] | None = None) -> int:
         dynamodb.stop()
         print("stopped DynamoDB Local")
 
-    # SIGTERM (e.g. from a test or a service manager) is handled like Ctrl-C.
+    # Ctrl-C and SIGTERM (a test, a service manager) stop everything. SIGINT is set explicitly
+    # because a shell starting us in the background ignores it, and Python keeps that.
     signal.signal(signal.SIGTERM, _interrupt)
+    signal.signal(signal.SIGINT, _interrupt)
     try:
         dynamodb.start()
         create_table(dynamodb.client(), TABLE)

@@ -2,14 +2,15 @@
 
 from fastapi import APIRouter
 
-from shared.models import ChatRequest, ChatResponse, ErrorResponse
+from shared.models import ChatRequest, ChatResponse
 from shared.services.chat import chat_turn
 from shared.web.deps import CallerDep, OrchestratorDep, SettingsDep, StoreDep
+from shared.web.errors import ERROR_RESPONSES
 
 router = APIRouter(
     prefix="/api/dashboard",
     tags=["chat"],
-    responses={code: {"model": ErrorResponse} for code in (400, 404, 409, 502, 503, 504)},
+    responses=ERROR_RESPONSES,
 )
 
 

@@ -8,7 +8,6 @@ from shared.models import (
     AbortResponse,
     ApproveResponse,
     DashboardPlanView,
-    ErrorResponse,
     ModificationRequest,
     ModifyResponse,
     PlanActionRequest,
@@ -20,11 +19,12 @@ from shared.services import plans
 from shared.services.chat import chat_turn
 from shared.store.records import utcnow
 from shared.web.deps import CallerDep, OrchestratorDep, SettingsDep, StoreDep
+from shared.web.errors import ERROR_RESPONSES
 
 router = APIRouter(
     prefix="/api/dashboard/plan",
     tags=["plans"],
-    responses={code: {"model": ErrorResponse} for code in (400, 404, 409, 502, 503, 504)},
+    responses=ERROR_RESPONSES,
 )
 
 

@@ -4,14 +4,15 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from shared.models import ChatSession, CreateSessionRequest, ErrorResponse, MessagePage
+from shared.models import ChatSession, CreateSessionRequest, MessagePage
 from shared.services import sessions
 from shared.web.deps import CallerDep, SettingsDep, StoreDep
+from shared.web.errors import ERROR_RESPONSES
 
 router = APIRouter(
     prefix="/api/dashboard",
     tags=["sessions"],
-    responses={400: {"model": ErrorResponse}, 404: {"model": ErrorResponse}},
+    responses=ERROR_RESPONSES,
 )
 
 

@@ -117,12 +117,17 @@ class OrchestratorClient:
         self, model: type[Answer], method: str, path: str, *, repeatable: bool, **kwargs: Any
     ) -> Answer:
         response = await self._send(method, path, repeatable=repeatable, **kwargs)
+        # The orchestrator's own words (paths, details, traces) go to the log, never to callers:
+        # they would reach the person's chat history.
         if response.status_code == 404:
-            raise OrchestratorNotFound(f"The orchestrator does not know {path}.")
+            logger.warning("orchestrator %s %s: 404 %s", method, path, _detail(response))
+            raise OrchestratorNotFound("The orchestrator no longer knows this request or plan.")
         if response.status_code >= 400:
+            logger.warning(
+                "orchestrator %s %s: %s %s", method, path, response.status_code, _detail(response)
+            )
             raise OrchestratorRejected(
-                f"The orchestrator refused the request: {_detail(response)}",
-                upstream_status=response.status_code,
+                "The orchestrator refused the request.", upstream_status=response.status_code
             )
         try:
             return model.model_validate_json(response.content)

@@ -7,7 +7,7 @@ from fastapi import APIRouter, FastAPI
 from shared.settings import get_settings
 from shared.store import get_store
 from shared.web.deps import store_dependency
-from shared.web.errors import install_error_handlers
+from shared.web.errors import CatchAllMiddleware, install_error_handlers
 from shared.web.idempotency import IdempotencyMiddleware
 from shared.web.limits import MAX_BODY_BYTES, BodyLimitMiddleware
 
@@ -23,6 +23,7 @@ def create_app(*routers: APIRouter, title: str = "Chiffon Dashboard API") -> Fas
     docs = {} if not in_lambda() else {"openapi_url": None, "docs_url": None, "redoc_url": None}
     app = FastAPI(title=title, version="0.1.0", **docs)
     install_error_handlers(app)
+    app.add_middleware(CatchAllMiddleware)  # innermost: inside CORS where the app adds it
     # Outermost last: the body limit applies before the idempotency middleware reads a body.
     app.add_middleware(
         IdempotencyMiddleware,

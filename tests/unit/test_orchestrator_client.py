@@ -305,7 +305,9 @@ async def test_unknown_is_not_found(client, orchestrator):
         await client.plan_status(PLAN_ID)
 
 
-async def test_refusal_carries_the_upstream_detail(client, orchestrator):
+async def test_refusal_logs_the_upstream_detail_and_keeps_it_from_callers(
+    client, orchestrator, caplog
+):
     orchestrator.post("/api/v1/request").return_value = httpx.Response(
         400, json={"detail": "Request exceeds 10000 characters"}
     )
@@ -313,7 +315,8 @@ async def test_refusal_carries_the_upstream_detail(client, orchestrator):
     with pytest.raises(OrchestratorRejected) as refused:
         await client.submit_request("x", "user-1")
     assert refused.value.upstream_status == 400
-    assert "Request exceeds 10000 characters" in refused.value.message
+    assert "Request exceeds 10000 characters" not in refused.value.message
+    assert "Request exceeds 10000 characters" in caplog.text
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,1 @@
+"""Hostile-input tests: schema fuzzing, oversized and malformed requests, CORS, error hygiene."""

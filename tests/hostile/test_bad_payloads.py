@@ -1,0 +1,313 @@
+"""Malformed requests: not JSON, the wrong content type, JSON that is not an object, unknown or
+mistyped fields, bad query parameters, huge or odd headers. Each is a 400 in the one shape that
+stores nothing and calls nobody; huge identity headers break nothing."""
+
+import json
+import uuid
+
+import pytest
+
+from shared.models import MAX_MESSAGE_CHARS
+from tests.hostile.conftest import new_session, session_with_plan
+from tests.hostile.support import ALLOWED_ORIGIN, API, DEPLOY, assert_error
+
+ALICE = {"X-User-Id": "alice"}
+POSTS = ["session", "chat", "approve", "reject", "modify", "abort"]
+
+
+def _url(endpoint: str, plan_id: str) -> str:
+    if endpoint in ("session", "chat"):
+        return f"{API}/{endpoint}"
+    return f"{API}/plan/{plan_id}/{endpoint}"
+
+
+def _valid_body(endpoint: str, session_id: str, plan_id: str) -> dict:
+    if endpoint == "session":
+        return {"user_id": "alice"}
+    if endpoint == "chat":
+        return {"session_id": session_id, "message": "also run the tests"}
+    if endpoint == "modify":
+        return {"plan_id": plan_id, "session_id": session_id, "user_message": "add tests"}
+    return {"session_id": session_id}
+
+
+class _NoWork:
+    def __init__(self, backend):
+        self.backend = backend
+        self.mark = backend.mark()
+        self.calls = backend.world.link.calls
+
+    def check(self):
+        assert self.backend.world.link.calls == self.calls, "the orchestrator was called"
+        assert not self.backend.stored_since(self.mark), "something was stored"
+
+
+@pytest.fixture
+async def plan(client):
+    """A session with a plan under review: every POST would do something real."""
+    return await session_with_plan(client)
+
+
+@pytest.fixture
+async def mem_plan(mem_client):
+    """The same on the in-memory store only: for the checks made before any store access,
+    where the DynamoDB variant adds time and no information."""
+    return await session_with_plan(mem_client)
+
+
+NOT_JSON = {
+    "empty-object-open": b"{",
+    "trailing-comma": b'{"session_id": "x",}',
+    "single-quotes": b"{'session_id': 'x'}",
+    "bare-word": b"deploy everything",
+    "bad-utf8": b'{"message": "\xff\xfe"}',
+    "nul-bytes": b"\x00\x00\x00",
+    "comments": b'{"session_id": "x" /* hi */}',
+    "deep-nesting": b"[" * 30_000,
+    "deep-objects": b'{"a":' * 5_000 + b"1" + b"}" * 5_000,
+    "huge-number": b'{"session_id": 1' + b"0" * 10_000 + b"}",
+}
+
+
+@pytest.mark.parametrize("body", list(NOT_JSON.values()), ids=list(NOT_JSON))
+@pytest.mark.parametrize("endpoint", POSTS)
+async def test_a_body_that_is_not_json_is_400(mem_client, memory_backend, mem_plan, endpoint, body):
+    _, plan_id = mem_plan
+    watch = _NoWork(memory_backend)
+    answer = await mem_client.post(
+        _url(endpoint, plan_id), content=body,
+        headers={**ALICE, "Content-Type": "application/json"},
+    )  # fmt: skip
+    assert_error(answer, 400, "invalid_request")
+    watch.check()
+
+
+CONTENT_TYPES = [
+    "text/plain",
+    "application/x-www-form-urlencoded",
+    "multipart/form-data; boundary=xyz",
+    "application/xml",
+    "application/octet-stream",
+    "image/png",
+    "text/html; charset=utf-8",
+    "garbage" * 500,
+    None,
+]
+
+
+@pytest.mark.parametrize("content_type", CONTENT_TYPES, ids=lambda c: (c or "none")[:30])
+@pytest.mark.parametrize("endpoint", POSTS)
+async def test_a_body_of_another_content_type_is_400(
+    mem_client, memory_backend, mem_plan, endpoint, content_type
+):
+    """The body would be valid JSON; announced as something else, it is not read as JSON."""
+    session_id, plan_id = mem_plan
+    body = json.dumps(_valid_body(endpoint, session_id, plan_id)).encode()
+    if content_type and content_type.startswith("application/x-www-form-urlencoded"):
+        body = b"session_id=" + session_id.encode() + b"&message=deploy"
+    headers = {**ALICE, "Content-Type": content_type} if content_type else ALICE
+    watch = _NoWork(memory_backend)
+    answer = await mem_client.post(_url(endpoint, plan_id), content=body, headers=headers)
+    assert_error(answer, 400, "invalid_request")
+    watch.check()
+
+
+NOT_OBJECTS = {
+    "empty-array": [],
+    "array-of-the-object": ["OBJECT"],
+    "string": "deploy",
+    "number": 42,
+    "true": True,
+    "null": None,
+}
+
+
+@pytest.mark.parametrize("value", list(NOT_OBJECTS.values()), ids=list(NOT_OBJECTS))
+@pytest.mark.parametrize("endpoint", POSTS)
+async def test_json_that_is_not_an_object_is_400(client, backend, plan, endpoint, value):
+    session_id, plan_id = plan
+    if value == ["OBJECT"]:
+        value = [_valid_body(endpoint, session_id, plan_id)]
+    watch = _NoWork(backend)
+    answer = await client.post(_url(endpoint, plan_id), json=value, headers=ALICE)
+    if endpoint == "session" and value is None:
+        assert answer.status_code == 201, answer.text  # the body is optional: null is none
+        return
+    assert_error(answer, 400, "invalid_request")
+    watch.check()
+
+
+EXTRAS = {
+    "plain": {"admin": True},
+    "user-id-smuggling": {"user_id": "mallory"},
+    "status": {"status": "approved"},
+    "nested": {"session": {"$ne": None}},
+    "proto": {"__proto__": {"admin": True}},
+    "empty-key": {"": "x"},
+}
+
+
+@pytest.mark.parametrize("extra", list(EXTRAS.values()), ids=list(EXTRAS))
+@pytest.mark.parametrize("endpoint", POSTS)
+async def test_unknown_fields_are_400(client, backend, plan, endpoint, extra):
+    session_id, plan_id = plan
+    body = {**_valid_body(endpoint, session_id, plan_id), **extra}
+    if endpoint == "session" and set(extra) == {"user_id"}:
+        body["admin"] = True  # user_id is a field of that one; keep something unknown
+    watch = _NoWork(backend)
+    answer = await client.post(_url(endpoint, plan_id), json=body, headers=ALICE)
+    assert_error(answer, 400, "invalid_request")
+    watch.check()
+
+
+WRONG_TYPES = [1, 1.5, True, None, [], {}, ["a"], {"$gt": ""}]
+
+
+@pytest.mark.parametrize("value", WRONG_TYPES, ids=lambda v: type(v).__name__ + json.dumps(v))
+@pytest.mark.parametrize("field", ["session_id", "message"])
+async def test_mistyped_fields_are_400(mem_client, memory_backend, mem_plan, field, value):
+    session_id, _ = mem_plan
+    body = {"session_id": session_id, "message": DEPLOY, field: value}
+    watch = _NoWork(memory_backend)
+    answer = await mem_client.post(f"{API}/chat", json=body, headers=ALICE)
+    assert_error(answer, 400, "invalid_request")
+    watch.check()
+
+
+@pytest.mark.parametrize("message", ["", " ", "\n\t  ", "\u3000"], ids=repr)
+async def test_an_empty_or_blank_message_is_400(mem_client, memory_backend, mem_plan, message):
+    session_id, _ = mem_plan
+    watch = _NoWork(memory_backend)
+    answer = await mem_client.post(
+        f"{API}/chat", json={"session_id": session_id, "message": message}, headers=ALICE
+    )
+    assert_error(answer, 400, "invalid_request")
+    watch.check()
+
+
+async def test_an_unknown_field_name_is_not_echoed_back(mem_client):
+    session_id = await new_session(mem_client)
+    name = 'Traceback (most recent call last): File "/srv/x.py" <script>alert(1)</script>'
+    answer = await mem_client.post(
+        f"{API}/chat",
+        json={"session_id": session_id, "message": DEPLOY, name + "x" * 20_000: 1},
+        headers=ALICE,
+    )
+    error = assert_error(answer, 400, "invalid_request")
+    assert "<script>" not in error["message"]
+    assert len(error["message"]) < 1_000
+
+
+QUERIES = [
+    {"limit": "0"},
+    {"limit": "-1"},
+    {"limit": "501"},
+    {"limit": "abc"},
+    {"limit": "1e3"},
+    {"limit": "9" * 400},
+    {"limit": ""},
+    {"cursor": "not-a-cursor"},
+    {"cursor": "!!!!"},
+    {"cursor": "x" * 201},
+    {"cursor": "TVNHIzAxSDAwMDAwMDAwMDAwMDAwMDAwMDAwMDA"},  # base64 of a key of another shape
+    {"cursor": "\u202e\u0000"},
+]
+
+
+@pytest.mark.parametrize("query", QUERIES, ids=lambda q: json.dumps(q)[:40])
+async def test_bad_history_query_parameters_are_400(mem_client, memory_backend, mem_plan, query):
+    session_id, _ = mem_plan
+    watch = _NoWork(memory_backend)
+    answer = await mem_client.get(
+        f"{API}/session/{session_id}/messages", params=query, headers=ALICE
+    )
+    assert_error(answer, 400, "invalid_request")
+    watch.check()
+
+
+# Headers ------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("size", [129, 8 * 1024, 64 * 1024, 1024 * 1024])
+async def test_a_huge_x_user_id_breaks_nothing(client, backend, size):
+    huge = {"X-User-Id": "u" * size}
+    created = await client.post(f"{API}/session", json={}, headers=huge)
+    assert created.status_code == 201, created.text[:300]
+    session = created.json()
+    assert 1 <= len(session["user_id"]) <= 128
+
+    chat = await client.post(
+        f"{API}/chat", json={"session_id": session["session_id"], "message": DEPLOY},
+        headers={**huge, "Idempotency-Key": uuid.uuid4().hex},
+    )  # fmt: skip
+    assert chat.status_code == 200, chat.text[:300]
+    plan_id = chat.json()["plan"]["plan_id"]
+    for path in (f"/session/{session['session_id']}", f"/plan/{plan_id}/status"):
+        mine = await client.get(API + path, headers=huge)
+        assert mine.status_code == 200, mine.text[:300]
+        theirs = await client.get(API + path, headers={"X-User-Id": "v" * size})
+        assert_error(theirs, 404, "not_found")
+
+
+@pytest.mark.parametrize(
+    "value",
+    [b"\xff\xfe\xfd", "é".encode("latin-1"), "🙂".encode(), b"a\tb", b"'; DROP TABLE x;--"],
+    ids=["high-bytes", "latin-1", "utf-8", "tab", "sql"],
+)
+async def test_odd_x_user_id_bytes_break_nothing(client, backend, value):
+    headers = [(b"X-User-Id", value)]
+    created = await client.post(f"{API}/session", json={}, headers=headers)
+    assert created.status_code == 201, created.text
+    session_id = created.json()["session_id"]
+    mine = await client.get(f"{API}/session/{session_id}", headers=headers)
+    assert mine.status_code == 200, mine.text
+    theirs = await client.get(f"{API}/session/{session_id}", headers=ALICE)
+    assert_error(theirs, 404, "not_found")
+
+
+@pytest.mark.parametrize("value", [" ", "\t", "   \t  "], ids=repr)
+async def test_a_blank_x_user_id_is_no_identity(mem_client, value):
+    created = await mem_client.post(f"{API}/session", json={}, headers={"X-User-Id": value})
+    assert created.status_code == 201
+    assert created.json()["user_id"] == "anonymous"
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {"Idempotency-Key": "k" * 100_000},
+        {"Idempotency-Key": "has spaces and / slashes"},
+        {"Idempotency-Key": ""},
+        {"Origin": "http://" + "a" * 100_000 + ".example"},
+        {"Accept": "x" * 100_000},
+        {"X-Forwarded-For": ", ".join(["10.0.0.1"] * 10_000)},
+        {"Cookie": "s=" + "c" * 100_000},
+    ],
+    ids=["huge-key", "bad-key", "empty-key", "huge-origin", "huge-accept", "long-xff",
+         "huge-cookie"],
+)  # fmt: skip
+async def test_other_huge_or_bad_headers_break_nothing(client, backend, plan, headers):
+    session_id, _ = plan
+    answer = await client.post(
+        f"{API}/chat", json={"session_id": session_id, "message": "also add tests"},
+        headers={**ALICE, **headers},
+    )  # fmt: skip
+    if "Idempotency-Key" in headers:
+        assert_error(answer, 400, "invalid_request")
+    else:
+        assert answer.status_code == 200, answer.text[:300]
+    assert "access-control-allow-origin" not in answer.headers
+
+
+async def test_the_largest_valid_request_from_the_allowed_origin_works(client, backend):
+    """The limits together: a 10,000-character message, a 128-character identity, a
+    128-character Idempotency-Key, from the allowed origin."""
+    user = "u" * 128
+    session_id = await new_session(client, user)
+    answer = await client.post(
+        f"{API}/chat",
+        json={"session_id": session_id, "message": "deploy " + "x" * (MAX_MESSAGE_CHARS - 7)},
+        headers={"X-User-Id": user, "Idempotency-Key": "k" * 128, "Origin": ALLOWED_ORIGIN},
+    )
+    assert answer.status_code == 200, answer.text[:300]
+    assert answer.headers["access-control-allow-origin"] == ALLOWED_ORIGIN

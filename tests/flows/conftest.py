@@ -2,7 +2,6 @@
 counted) and to a store: in-memory, or the real DynamoDB Local emulator."""
 
 import uuid
-from collections import Counter
 from dataclasses import dataclass
 
 import httpx
@@ -15,66 +14,7 @@ from shared.orchestrator.client import OrchestratorClient
 from shared.store.dynamodb import DynamoDBSessionStore
 from shared.store.memory import InMemorySessionStore
 from shared.web import deps
-
-
-def call_kind(request: httpx.Request) -> str:
-    """Which orchestrator endpoint a request is for (the stand-in's /_standin/calls names)."""
-    path = request.url.path
-    if path == "/api/v1/request":
-        return "request"
-    if path.startswith("/api/v1/status/"):
-        return "task_status"
-    if path.startswith("/api/v1/cancel/"):
-        return "cancel"
-    if path.endswith("/approve"):
-        return "approve"
-    if path.endswith("/status"):
-        return "plan_status"
-    return "plan"
-
-
-FAULTS = ("refused", "dropped", "hang", "http_500", "forgot_404", "non_json", "wrong_shape")
-# Faults that happen after the orchestrator got the request (and acted on it).
-AFTER_RECEIPT = {"dropped", "hang", "non_json", "wrong_shape"}
-
-
-class FaultyTransport(httpx.AsyncBaseTransport):
-    """The stand-in over ASGI, with faults injected per endpoint kind:
-
-    refused      connection refused: the request never arrives
-    dropped      the orchestrator acts, then the connection drops before the answer
-    hang         the orchestrator acts, then no answer before the client's timeout
-    http_500     an internal error answer ({"detail": "Internal error: ..."})
-    forgot_404   the orchestrator lost the plan/task (it keeps them in memory)
-    non_json     the orchestrator acts, the answer is not JSON
-    wrong_shape  the orchestrator acts, the answer is JSON of the wrong shape
-    """
-
-    def __init__(self, app):
-        self._inner = httpx.ASGITransport(app=app)
-        self.faults: dict[str, str] = {}
-        self.sent: Counter = Counter()  # attempts the dashboard made, per kind
-
-    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        kind = call_kind(request)
-        self.sent[kind] += 1
-        fault = self.faults.get(kind)
-        if fault == "refused":
-            raise httpx.ConnectError("connection refused", request=request)
-        if fault == "http_500":
-            return httpx.Response(500, json={"detail": "Internal error: boom"})
-        if fault == "forgot_404":
-            return httpx.Response(404, json={"detail": "Not found"})
-        response = await self._inner.handle_async_request(request)
-        if fault == "dropped":
-            raise httpx.RemoteProtocolError("peer closed connection", request=request)
-        if fault == "hang":
-            raise httpx.ReadTimeout("timed out", request=request)
-        if fault == "non_json":
-            return httpx.Response(200, text="<html>Bad gateway</html>")
-        if fault == "wrong_shape":
-            return httpx.Response(200, json={"unexpected": ["shape"]})
-        return response
+from tests.orchestrator_faults import FaultyTransport
 
 
 @dataclass

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.flows.conftest import FAULTS
+from tests.orchestrator_faults import FAULTS
 
 DEPLOY = "build and deploy the api service to staging"
 FAULTED_CALL = {"chat": "request", "approve": "approve", "status": "task_status", "abort": "cancel"}

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import re
-from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -16,9 +15,8 @@ import shared.errors
 from functions.app import app
 from orchestrator_standin.app import create_app as create_standin
 from shared.orchestrator.client import OrchestratorClient
-from shared.settings import get_settings
-from shared.store import get_store
 from shared.web import deps
+from tests.orchestrator_faults import FaultyTransport
 
 API = "/api/dashboard"
 ALLOWED_ORIGIN = "http://localhost:3000"
@@ -27,37 +25,9 @@ DEPLOY = "build and deploy the api service to staging"
 
 # The dependencies the routes (and the idempotency middleware) take the store and orchestrator
 # from; formerly get_store and deps._orchestrator.
-STORE_DEPENDENCY = getattr(deps, "store_dependency", get_store)
-ORCHESTRATOR_DEPENDENCY = getattr(deps, "orchestrator_dependency", None) or deps._orchestrator
-SETTINGS_DEPENDENCY = getattr(deps, "settings_dependency", get_settings)
-
-# Faults between the dashboard and the orchestrator (see FaultyLink).
-FAULTS = (
-    "refused",
-    "dropped",
-    "hang",
-    "http_500",
-    "forgot_404",
-    "rejected_400",
-    "non_json",
-    "wrong_shape",
-)
-
-
-def _kind(request: httpx.Request) -> str:
-    path = request.url.path
-    if path == "/api/v1/request":
-        return "request"
-    if path.startswith("/api/v1/status/"):
-        return "task_status"
-    if path.startswith("/api/v1/cancel/"):
-        return "cancel"
-    if path.endswith("/approve"):
-        return "approve"
-    if path.endswith("/status"):
-        return "plan_status"
-    return "plan"
-
+STORE_DEPENDENCY = deps.store_dependency
+ORCHESTRATOR_DEPENDENCY = deps.orchestrator_dependency
+SETTINGS_DEPENDENCY = deps.settings_dependency
 
 # An upstream answer as careless as they come: a trace, a file path, a botocore class name.
 UPSTREAM_TRACE = (
@@ -66,48 +36,12 @@ UPSTREAM_TRACE = (
 )
 
 
-class FaultyLink(httpx.AsyncBaseTransport):
-    """The stand-in over ASGI. `fault` (one of FAULTS, or None) applies to every call; `sent`
-    counts the calls the dashboard attempted, per endpoint kind."""
-
-    def __init__(self, standin):
-        self._inner = httpx.ASGITransport(app=standin)
-        self.fault: str | None = None
-        self.sent: Counter = Counter()
-
-    @property
-    def calls(self) -> int:
-        return sum(self.sent.values())
-
-    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        self.sent[_kind(request)] += 1
-        fault = self.fault
-        if fault == "refused":
-            raise httpx.ConnectError("connection refused", request=request)
-        if fault == "http_500":
-            return httpx.Response(500, json={"detail": f"Internal error: {UPSTREAM_TRACE}"})
-        if fault == "forgot_404":
-            return httpx.Response(404, json={"detail": "Not found"})
-        if fault == "rejected_400":
-            return httpx.Response(400, json={"detail": UPSTREAM_TRACE})
-        response = await self._inner.handle_async_request(request)
-        if fault == "dropped":
-            raise httpx.RemoteProtocolError("peer closed connection", request=request)
-        if fault == "hang":
-            raise httpx.ReadTimeout("timed out", request=request)
-        if fault == "non_json":
-            return httpx.Response(200, text=f"<html>{UPSTREAM_TRACE}</html>")
-        if fault == "wrong_shape":
-            return httpx.Response(200, json={"unexpected": [UPSTREAM_TRACE]})
-        return response
-
-
 @dataclass
 class World:
     """The dashboard app with its store and orchestrator swapped for test ones."""
 
     store: Any
-    link: FaultyLink
+    link: FaultyTransport
     orchestrator: OrchestratorClient
     standin: Any
 
@@ -123,7 +57,7 @@ class World:
 def build_world(store) -> World:
     standin = create_standin()
     standin.state.store.settings.task_seconds = 0.05
-    link = FaultyLink(standin)
+    link = FaultyTransport(standin, upstream_text=UPSTREAM_TRACE)
     orchestrator = OrchestratorClient(
         "http://orchestrator.test", transport=link, backoff_seconds=0, timeout=2
     )

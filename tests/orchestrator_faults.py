@@ -1,0 +1,78 @@
+"""Faults between the dashboard and the orchestrator stand-in, injected in the HTTP transport
+the dashboard's orchestrator client uses. Shared by tests/flows and tests/hostile."""
+
+from collections import Counter
+
+import httpx
+
+FAULTS = ("refused", "dropped", "hang", "http_500", "forgot_404", "non_json", "wrong_shape")
+# Faults that happen after the orchestrator got the request (and acted on it).
+AFTER_RECEIPT = {"dropped", "hang", "non_json", "wrong_shape"}
+
+
+def call_kind(request: httpx.Request) -> str:
+    """Which orchestrator endpoint a request is for (the stand-in's /_standin/calls names)."""
+    path = request.url.path
+    if path == "/api/v1/request":
+        return "request"
+    if path.startswith("/api/v1/status/"):
+        return "task_status"
+    if path.startswith("/api/v1/cancel/"):
+        return "cancel"
+    if path.endswith("/approve"):
+        return "approve"
+    if path.endswith("/status"):
+        return "plan_status"
+    return "plan"
+
+
+class FaultyTransport(httpx.AsyncBaseTransport):
+    """The stand-in over ASGI, with faults injected per endpoint kind (`faults`) or on every
+    call (`fault`):
+
+    refused       connection refused: the request never arrives
+    dropped       the orchestrator acts, then the connection drops before the answer
+    hang          the orchestrator acts, then no answer before the client's timeout
+    http_500      an internal error answer ({"detail": "Internal error: ..."})
+    forgot_404    the orchestrator lost the plan/task (it keeps them in memory)
+    rejected_400  the orchestrator refuses the request
+    non_json      the orchestrator acts, the answer is not JSON
+    wrong_shape   the orchestrator acts, the answer is JSON of the wrong shape
+
+    `upstream_text` goes into every faulty answer, to show none of it reaches a caller.
+    """
+
+    def __init__(self, app, upstream_text: str = "boom"):
+        self._inner = httpx.ASGITransport(app=app)
+        self.faults: dict[str, str] = {}
+        self.fault: str | None = None
+        self.upstream_text = upstream_text
+        self.sent: Counter = Counter()  # attempts the dashboard made, per kind
+
+    @property
+    def calls(self) -> int:
+        return sum(self.sent.values())
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        kind = call_kind(request)
+        self.sent[kind] += 1
+        fault = self.fault or self.faults.get(kind)
+        text = self.upstream_text
+        if fault == "refused":
+            raise httpx.ConnectError("connection refused", request=request)
+        if fault == "http_500":
+            return httpx.Response(500, json={"detail": f"Internal error: {text}"})
+        if fault == "forgot_404":
+            return httpx.Response(404, json={"detail": "Not found"})
+        if fault == "rejected_400":
+            return httpx.Response(400, json={"detail": text})
+        response = await self._inner.handle_async_request(request)
+        if fault == "dropped":
+            raise httpx.RemoteProtocolError("peer closed connection", request=request)
+        if fault == "hang":
+            raise httpx.ReadTimeout("timed out", request=request)
+        if fault == "non_json":
+            return httpx.Response(200, text=f"<html>{text}</html>")
+        if fault == "wrong_shape":
+            return httpx.Response(200, json={"unexpected": [text]})
+        return response

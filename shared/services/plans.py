@@ -115,8 +115,37 @@ def _approval_reply(tasks: list[DispatchedTask], dispatch_status: str, answer) -
     return text
 
 
+def _is_stale(session: SessionRecord, settings: Settings) -> bool:
+    return utcnow() - session.last_activity > timedelta(seconds=settings.stale_claim_seconds)
+
+
+async def _settle_stale_approval(
+    store: SessionStore, orchestrator: OrchestratorClient, session: SessionRecord, plan: PlanRecord
+) -> None:
+    """An approval whose outcome was never learnt (its call and the check after it both failed,
+    or the function stopped midway): ask the orchestrator, then record what it says."""
+    try:
+        live = (await orchestrator.plan_status(plan.plan_id)).status
+    except OrchestratorError:
+        raise Conflict(
+            "An earlier approval of this plan has an unknown outcome and the orchestrator cannot "
+            "tell yet; try again shortly, or abort."
+        ) from None
+    if live == "pending_approval":  # it never arrived: the plan can be approved again
+        await store.save(
+            session, changes=SessionChanges(status="plan_ready"),
+            plan_update=(plan, PlanChanges(state="pending_approval")),
+        )  # fmt: skip
+        return
+    changes = PlanChanges(state="executing", dispatched_tasks=[], dispatch_status="untracked")
+    await store.save(
+        session, plan_update=(plan, changes),
+        messages=[_say(_approval_reply([], "untracked", None), plan_id=plan.plan_id)],
+    )  # fmt: skip
+
+
 async def _claim_approval(
-    store, caller, settings, plan_id, session_id
+    store, orchestrator, caller, settings, plan_id, session_id
 ) -> tuple[SessionRecord, PlanRecord] | PlanRecord:
     """Win the right to call approve, or return the plan when an approval already went through."""
     for attempt in range(ATTEMPTS):
@@ -124,6 +153,9 @@ async def _claim_approval(
         plan = await load_session_plan(store, session, plan_id)
         if plan.state in ("executing", "completed", "failed"):
             return plan
+        if plan.state == "approving" and _is_stale(session, settings):
+            await _settle_stale_approval(store, orchestrator, session, plan)
+            continue
         require_current_pending_plan(session, plan)
         claim = PlanChanges(state="approving")
         try:
@@ -134,7 +166,7 @@ async def _claim_approval(
         except Conflict:
             if attempt == ATTEMPTS - 1:
                 raise
-    raise AssertionError("unreachable")
+    raise Conflict("This plan changed too often while approving it; try again.")
 
 
 async def _undo_approval(
@@ -202,7 +234,7 @@ async def approve(
     plan_id: str,
     session_id: str,
 ) -> ApproveResponse:
-    claim = await _claim_approval(store, caller, settings, plan_id, session_id)
+    claim = await _claim_approval(store, orchestrator, caller, settings, plan_id, session_id)
     if isinstance(claim, PlanRecord):  # a repeat (double click, client retry): answer again
         return ApproveResponse(
             status="approved",
@@ -357,8 +389,7 @@ async def abort(
         plan = await load_session_plan(store, session, plan_id)
         if plan.state == "aborted":
             return AbortResponse(status="aborted", cancelled_tasks=0, already_finished_tasks=0)
-        stale = utcnow() - session.last_activity > timedelta(seconds=settings.stale_claim_seconds)
-        if plan.state == "approving" and not stale:
+        if plan.state == "approving" and not _is_stale(session, settings):
             raise Conflict("This plan is being approved right now; abort it once it runs.")
         if session.current_plan_id != plan.plan_id or plan.state not in ("executing", "approving"):
             raise Conflict(f"Only a running plan can be aborted (this one is {plan.state}).")

@@ -303,3 +303,37 @@ async def test_abort_when_unreachable_can_be_repeated(dashboard: Dashboard, orch
     response = await dashboard.action(plan_id, "abort", session_id)
     assert response.status_code == 200
     assert response.json()["cancelled_tasks"] == 3
+
+
+async def _approval_outcome_lost(dashboard: Dashboard, orchestrator, monkeypatch):
+    """Approve and the check after it both time out; later the claim goes stale."""
+    session_id, plan_id = await dashboard.plan_ready()
+    orchestrator.approve_route.side_effect = httpx.ReadTimeout("timed out")
+    orchestrator.plan_status_route.side_effect = httpx.ReadTimeout("timed out")
+    assert_error(await dashboard.approve(plan_id, session_id), 504, "orchestrator_timeout")
+    orchestrator.restore()
+    later = utcnow() + timedelta(seconds=get_settings().stale_claim_seconds + 1)
+    monkeypatch.setattr(shared.services.plans, "utcnow", lambda: later)
+    return session_id, plan_id
+
+
+async def test_stale_approval_that_never_arrived_can_be_approved_again(
+    dashboard: Dashboard, orchestrator, monkeypatch
+):
+    session_id, plan_id = await _approval_outcome_lost(dashboard, orchestrator, monkeypatch)
+    # The orchestrator still says pending_approval: the lost approve never acted.
+    response = await dashboard.approve(plan_id, session_id)
+    assert response.status_code == 200, response.text
+    assert response.json()["execution_started"] is True
+    assert orchestrator.approve_route.call_count == 2
+
+
+async def test_stale_approval_that_did_arrive_is_recorded_without_a_second_approve(
+    dashboard: Dashboard, orchestrator, monkeypatch
+):
+    session_id, plan_id = await _approval_outcome_lost(dashboard, orchestrator, monkeypatch)
+    orchestrator.plans[plan_id].status = "executing"  # it had acted after all
+    response = await dashboard.approve(plan_id, session_id)
+    assert response.status_code == 200, response.text
+    assert response.json()["execution_started"] is False  # untracked: no task ids
+    assert orchestrator.approve_route.call_count == 1

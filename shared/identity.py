@@ -20,6 +20,8 @@ def caller_from(event: dict[str, Any] | None, headers: Any, settings: Settings) 
     ) or {}
     if sub := claims.get("sub"):
         return Caller(user_id=str(sub), verified=True)
+    if settings.require_identity:
+        return Caller(user_id=None)  # only a verified claim counts; the header is for local use
     header = headers.get(settings.dev_identity_header)
     if header and header.strip():
         return Caller(user_id=header.strip()[:128])

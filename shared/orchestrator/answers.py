@@ -57,11 +57,27 @@ class PlanAnswer(_Answer):
         return self
 
 
+class DispatchedEntry(_Answer):
+    """{task_id, trace_id, ...} for a dispatched task, {name, work_type, error} for one that
+    could not be. The task id is what status and cancel need later: it must be a UUID."""
+
+    task_id: str | None = None
+    name: str | None = None
+    error: str | None = None
+
+    @model_validator(mode="after")
+    def _an_id_or_an_error(self) -> "DispatchedEntry":
+        if self.task_id is None and self.error is None:
+            raise ValueError("a dispatched task needs a task_id or an error")
+        if self.task_id is not None and not _is_uuid(self.task_id):
+            raise ValueError("a task_id must be a UUID")
+        return self
+
+
 class DispatchResult(_Answer):
     plan_id: str | None = None
     status: str  # executing | paused
-    # Entries are {task_id, trace_id, ...} or {name, work_type, error}; kept loose on purpose.
-    dispatched_tasks: list[dict[str, Any]] = Field(default_factory=list)
+    dispatched_tasks: list[DispatchedEntry] = Field(default_factory=list)
     paused_tasks: int | None = None
     message: str | None = None
 

@@ -169,5 +169,7 @@ class OrchestratorClient:
         except OrchestratorRejected as error:
             if error.upstream_status == 400:  # not pending or executing: it already finished
                 return "already_finished"
+            if error.upstream_status == 422:  # not an id it could ever have handed out
+                return "unknown"
             raise
         return "cancelled"

@@ -87,7 +87,7 @@ async def _claim_turn(
         if modify_plan_id is not None:
             target = await load_session_plan(store, session, modify_plan_id)
             require_current_pending_plan(session, target)
-        elif session.status == "plan_ready" and session.current_plan_id:
+        elif session.status in ("plan_ready", "awaiting_plan") and session.current_plan_id:
             current = await store.get_plan(session.current_plan_id)
             target = current if current and current.state == "pending_approval" else None
         text = request_text(message, target)  # refuse an over-long text before storing anything

@@ -13,10 +13,12 @@ from typing import Literal
 
 from shared.errors import (
     Conflict,
+    DashboardError,
     OrchestratorError,
     OrchestratorNotFound,
     OrchestratorRejected,
     OrchestratorUnreachable,
+    StoreUnavailable,
 )
 from shared.identity import Caller
 from shared.models import (
@@ -90,9 +92,9 @@ def _dispatched(plan: PlanRecord, answer: ApproveAnswer) -> tuple[list[Dispatche
         tasks.append(
             DispatchedTask(
                 order=task.get("order", len(tasks) + 1),
-                name=task.get("name", entry.get("name", "")),
-                task_id=entry.get("task_id"),
-                error=None if entry.get("task_id") else str(entry.get("error", "not dispatched")),
+                name=task.get("name", entry.name or ""),
+                task_id=entry.task_id,
+                error=None if entry.task_id else (entry.error or "not dispatched"),
             )
         )
     return tasks, "executing"
@@ -169,10 +171,39 @@ async def _claim_approval(
     raise Conflict("This plan changed too often while approving it; try again.")
 
 
-async def _undo_approval(
-    store: SessionStore, session: SessionRecord, plan: PlanRecord, error: OrchestratorError
+async def _still_known(orchestrator: OrchestratorClient, plan: PlanRecord) -> bool:
+    """Approve's 404 also stands for some 'not initialized' errors: ask before giving up a plan."""
+    try:
+        await orchestrator.plan_status(plan.plan_id)
+    except OrchestratorNotFound:
+        return False
+    except OrchestratorError:
+        return True  # cannot tell: keep the plan
+    return True
+
+
+async def _note_unknown_approval(
+    store: SessionStore, session: SessionRecord, error: OrchestratorError
 ) -> None:
-    if isinstance(error, OrchestratorNotFound):
+    text = (
+        f"The approval was sent but not confirmed: {error.message} The plan may still start. "
+        "Approve again in a few minutes to learn what happened, or abort."
+    )
+    try:
+        await store.save(session, messages=[_say(text, error=error.code)])
+    except DashboardError:
+        pass  # the caller hears about the fault anyway
+
+
+async def _undo_approval(
+    store: SessionStore,
+    session: SessionRecord,
+    plan: PlanRecord,
+    error: OrchestratorError,
+    *,
+    forgotten: bool = False,
+) -> None:
+    if forgotten:
         # The orchestrator forgot the plan (it keeps plans in memory): it can never run.
         changes = SessionChanges(status="idle", clear=frozenset({"current_plan_id"}))
         plan_changes = PlanChanges(state="superseded")
@@ -215,6 +246,17 @@ async def _record_dispatch(
             if fresh_session is None or fresh_plan is None or attempt == ATTEMPTS - 1:
                 raise
             session, plan = fresh_session, fresh_plan
+        except StoreUnavailable:
+            # The task ids exist only in this answer: worth a few more tries than botocore's.
+            if attempt < ATTEMPTS - 1:
+                await asyncio.sleep(0.2 * 2**attempt)
+                continue
+            logger.error(
+                "approved plan %s, but its task ids could not be stored: %s",
+                plan.plan_id,
+                [t.task_id for t in changes.dispatched_tasks or []],
+            )
+            raise
         except Exception:
             logger.error(
                 "approved plan %s, but its task ids could not be stored: %s",
@@ -247,18 +289,22 @@ async def approve(
         answer = await orchestrator.approve(plan.plan_id, session.user_id, approved=True)
         tasks, dispatch_status = _dispatched(plan, answer)
     except NOT_ACTED as error:
-        await _undo_approval(store, session, plan, error)
+        forgotten = isinstance(error, OrchestratorNotFound) and not await _still_known(
+            orchestrator, plan
+        )
+        await _undo_approval(store, session, plan, error, forgotten=forgotten)
         raise
     except OrchestratorError as error:
-        # Timed out, cut off or garbled: it may have dispatched. Ask before deciding.
+        # Timed out, cut off or garbled: it may have dispatched, or may still (a request can
+        # sit in the orchestrator's queue after we gave up on it). A status saying it runs
+        # settles it; anything else keeps the claim, and the stale-claim check decides later,
+        # once nothing can still be in flight. Undoing now could dispatch twice.
         try:
             live = (await orchestrator.plan_status(plan.plan_id)).status
         except OrchestratorError:
-            live = None  # unknown: keep the claim; abort can release a stale one
-        if live == "pending_approval":
-            await _undo_approval(store, session, plan, error)
-            raise
-        if live is None:
+            live = None
+        if live in (None, "pending_approval"):
+            await _note_unknown_approval(store, session, error)
             raise
         tasks, dispatch_status = [], "untracked"
 

@@ -109,8 +109,14 @@ def apply_session_changes(
     return session.model_copy(update=update)
 
 
-def apply_plan_changes(plan: PlanRecord, changes: PlanChanges) -> PlanRecord:
+def apply_plan_changes(
+    plan: PlanRecord, changes: PlanChanges, expires_at: int | None = None
+) -> PlanRecord:
+    """`expires_at`: the session's renewed expiry; a plan lives as long as its session, so a
+    long-running session never points at an expired plan."""
     update: dict = {"version": plan.version + 1}
+    if expires_at is not None:
+        update["expires_at"] = expires_at
     update.update(changes.model_dump(exclude_none=True, exclude_unset=True))
     # model_dump turned nested models into dicts; keep the models themselves
     for field in ("dispatched_tasks", "final_steps"):

@@ -294,7 +294,9 @@ class DynamoDBSessionStore:
                 {
                     "Put": {
                         "TableName": self._table,
-                        "Item": _plan_item(new_plan),
+                        "Item": _plan_item(
+                            new_plan.model_copy(update={"expires_at": updated.expires_at})
+                        ),
                         "ConditionExpression": "attribute_not_exists(PK)",
                     }
                 }
@@ -305,7 +307,9 @@ class DynamoDBSessionStore:
                 {
                     "Put": {
                         "TableName": self._table,
-                        "Item": _plan_item(apply_plan_changes(plan, plan_changes)),
+                        "Item": _plan_item(
+                            apply_plan_changes(plan, plan_changes, updated.expires_at)
+                        ),
                         "ConditionExpression": "#v = :expected",
                         "ExpressionAttributeNames": {"#v": "version"},
                         "ExpressionAttributeValues": {":expected": _n(plan.version)},

@@ -95,10 +95,12 @@ class InMemorySessionStore:
             self._messages[session.session_id][key] = (message, expiry(self._ttl, now))
             added.append(message)
         if new_plan is not None:
-            self._plans[new_plan.plan_id] = new_plan
+            self._plans[new_plan.plan_id] = new_plan.model_copy(
+                update={"expires_at": updated.expires_at}
+            )
         if plan_update is not None:
             plan, plan_changes = plan_update
-            self._plans[plan.plan_id] = apply_plan_changes(plan, plan_changes)
+            self._plans[plan.plan_id] = apply_plan_changes(plan, plan_changes, updated.expires_at)
         return updated, added
 
     async def list_messages(

@@ -78,7 +78,10 @@ class IdempotencyMiddleware:
         fingerprint = _digest(scope["path"].encode(), body)
         store = self.store()
         try:
-            seen = await store.claim_idempotency_key(scoped, fingerprint, TTL_SECONDS)
+            # A short lease while in progress: a claim whose release failed (or whose Lambda was
+            # stopped) frees itself; the answer, once stored, is kept for TTL_SECONDS.
+            lease = get_settings().stale_claim_seconds
+            seen = await store.claim_idempotency_key(scoped, fingerprint, lease)
         except DashboardError as error:
             await error_response(error.status, error.code, error.message)(scope, receive, send)
             return

@@ -149,9 +149,12 @@ async def test_approve_when_unreachable_can_be_approved_afterwards(
     assert again.json()["execution_started"] is True
 
 
-async def test_approve_timeout_before_the_orchestrator_acted_is_approvable_again(
-    dashboard: Dashboard, orchestrator
+async def test_approve_timeout_not_yet_acted_on_keeps_the_claim_until_it_is_stale(
+    dashboard: Dashboard, orchestrator, monkeypatch
 ):
+    """The status still says pending_approval, but the timed-out approve may sit in the
+    orchestrator's queue: approving again now could dispatch twice. The claim is kept until
+    it is stale, and only then is the plan offered again."""
     session_id, plan_id = await dashboard.plan_ready()
     orchestrator.approve_route.side_effect = httpx.ReadTimeout("timed out")
 
@@ -160,9 +163,12 @@ async def test_approve_timeout_before_the_orchestrator_acted_is_approvable_again
     assert_error(response, 504, "orchestrator_timeout")
     assert orchestrator.approve_route.call_count == 1  # may have arrived: never repeated
     assert orchestrator.plan_status_route.called  # asked what happened instead
-    assert (await dashboard.session(session_id))["status"] == "plan_ready"
-    assert (await dashboard.get_plan(plan_id)).json()["can_approve"] is True
+    assert (await dashboard.get_plan(plan_id)).json()["can_approve"] is False
     orchestrator.restore()
+    assert_error(await dashboard.approve(plan_id, session_id), 409, "conflict")
+    assert orchestrator.approve_route.call_count == 1
+    later = utcnow() + timedelta(seconds=get_settings().stale_claim_seconds + 1)
+    monkeypatch.setattr(shared.services.plans, "utcnow", lambda: later)
     assert (await dashboard.approve(plan_id, session_id)).status_code == 200
     assert orchestrator.approve_route.call_count == 2
 
@@ -202,7 +208,7 @@ async def test_approve_timeout_after_the_orchestrator_acted_is_approved_but_untr
     ],
     ids=["upstream 500", "non-JSON", "wrong shape"],
 )
-async def test_approve_bad_answer_before_the_orchestrator_acted(
+async def test_approve_bad_answer_keeps_the_claim(
     dashboard: Dashboard, orchestrator, effect
 ):
     session_id, plan_id = await dashboard.plan_ready()
@@ -212,7 +218,10 @@ async def test_approve_bad_answer_before_the_orchestrator_acted(
 
     assert_error(response, 502, "orchestrator_bad_answer")
     assert orchestrator.approve_route.call_count == 1
-    assert (await dashboard.get_plan(plan_id)).json()["can_approve"] is True
+    # It may have acted: the claim is kept (no second approve) until the stale check decides.
+    assert (await dashboard.get_plan(plan_id)).json()["can_approve"] is False
+    assert_error(await dashboard.approve(plan_id, session_id), 409, "conflict")
+    assert orchestrator.approve_route.call_count == 1
 
 
 async def test_approve_timeout_with_the_status_unknown_keeps_the_claim(

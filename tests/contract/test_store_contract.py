@@ -186,7 +186,10 @@ async def test_plan_is_stored_with_the_session_change_and_read_back_whole(store)
     session, _ = await store.save(
         session, changes=SessionChanges(current_plan_id=plan.plan_id), new_plan=plan
     )
-    assert await store.get_plan(plan.plan_id) == plan
+    # A plan lives as long as its session: it takes the session's renewed expiry.
+    assert await store.get_plan(plan.plan_id) == plan.model_copy(
+        update={"expires_at": session.expires_at}
+    )
     assert (await store.get_session(session.session_id)).current_plan_id == plan.plan_id
     assert await store.get_plan(str(uuid.uuid4())) is None
 

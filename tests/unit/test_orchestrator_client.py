@@ -253,7 +253,7 @@ async def test_approve_answer_keeps_the_task_ids(client, orchestrator):
 
     answer = await client.approve(PLAN_ID, "user-1", approved=True)
 
-    assert answer.dispatch_result.dispatched_tasks[0]["task_id"] == TASK_ID
+    assert answer.dispatch_result.dispatched_tasks[0].task_id == TASK_ID
 
 
 async def test_non_json_answer_is_a_bad_answer(client, orchestrator):
@@ -375,3 +375,24 @@ async def test_timeout_comes_from_the_settings(monkeypatch):
     finally:
         get_settings.cache_clear()
         get_orchestrator.cache_clear()
+
+
+@pytest.mark.parametrize("task_id", [12345, "not-a-uuid", None])
+async def test_approve_answer_with_an_unusable_task_id_is_a_bad_answer(
+    client, orchestrator, task_id
+):
+    # Status and cancel need the id later: an answer without a usable one is not accepted.
+    body = {**APPROVED, "dispatch_result": {**APPROVED["dispatch_result"]}}
+    body["dispatch_result"]["dispatched_tasks"] = [{"task_id": task_id, "status": "pending"}]
+    orchestrator.post(f"/api/v1/plan/{PLAN_ID}/approve").return_value = ok(body)
+    with pytest.raises(OrchestratorBadAnswer):
+        await client.approve(PLAN_ID, "user-1", approved=True)
+
+
+async def test_cancel_of_an_id_the_orchestrator_rejects_as_malformed_counts_as_unknown(
+    client, orchestrator
+):
+    orchestrator.post(f"/api/v1/cancel/{TASK_ID}").return_value = httpx.Response(
+        422, json={"detail": "not a uuid"}
+    )
+    assert await client.cancel_task(TASK_ID) == "unknown"

@@ -7,18 +7,19 @@ plan: the orchestrator makes a new plan on every plan call.
 """
 
 from dataclasses import dataclass
-from datetime import timedelta
 
 from shared.errors import Conflict, InvalidInput, OrchestratorError
-from shared.identity import Caller
 from shared.models import MAX_MESSAGE_CHARS, ChatMessage, DashboardPlanView, SessionStatus
 from shared.orchestrator.answers import PlanAnswer, RequestAnswer
-from shared.orchestrator.client import OrchestratorClient
 from shared.planview import plan_view
+from shared.services.context import Context
 from shared.services.loading import load_session, load_session_plan
-from shared.services.rules import CHAT_ALLOWED, require_current_pending_plan, require_status
-from shared.settings import Settings
-from shared.store.base import SessionStore
+from shared.services.rules import (
+    CHAT_ALLOWED,
+    claim_is_stale,
+    require_current_pending_plan,
+    require_status,
+)
 from shared.store.records import (
     NewMessage,
     PlanChanges,
@@ -62,33 +63,22 @@ def request_text(message: str, target: PlanRecord | None) -> str:
     return text
 
 
-def _claim_is_stale(session: SessionRecord, settings: Settings) -> bool:
-    age = utcnow() - session.last_activity
-    return session.status == "awaiting_plan" and age > timedelta(
-        seconds=settings.stale_claim_seconds
-    )
-
-
 async def _claim_turn(
-    store: SessionStore,
-    caller: Caller,
-    settings: Settings,
-    session_id: str,
-    message: str,
-    modify_plan_id: str | None,
+    ctx: Context, session_id: str, message: str, modify_plan_id: str | None
 ) -> ClaimedTurn:
     """Store the person's message and mark the session awaiting_plan, in one conditional write.
     Two turns racing on one session: one wins, the other is answered 409 and stores nothing."""
     for attempt in range(CLAIM_ATTEMPTS):
-        session = await load_session(store, caller, session_id, settings)
-        if not _claim_is_stale(session, settings):
+        session = await load_session(ctx, session_id)
+        stale = session.status == "awaiting_plan" and claim_is_stale(session, ctx.settings)
+        if not stale:
             require_status(session, CHAT_ALLOWED)
         target = None
         if modify_plan_id is not None:
-            target = await load_session_plan(store, session, modify_plan_id)
+            target = await load_session_plan(ctx.store, session, modify_plan_id)
             require_current_pending_plan(session, target)
         elif session.status in ("plan_ready", "awaiting_plan") and session.current_plan_id:
-            current = await store.get_plan(session.current_plan_id)
+            current = await ctx.store.get_plan(session.current_plan_id)
             target = current if current and current.state == "pending_approval" else None
         text = request_text(message, target)  # refuse an over-long text before storing anything
         # A stale claim's own status is unknown; the plan decides where the session returns.
@@ -99,7 +89,7 @@ async def _claim_turn(
         )
         metadata = {"modifies_plan_id": target.plan_id} if target else None
         try:
-            claimed, (user_message,) = await store.save(
+            claimed, (user_message,) = await ctx.store.save(
                 session,
                 changes=SessionChanges(status="awaiting_plan"),
                 messages=[NewMessage(role="user", content=message, metadata=metadata)],
@@ -147,16 +137,10 @@ def _fault_reply(error: OrchestratorError) -> str:
 
 
 async def chat_turn(
-    store: SessionStore,
-    orchestrator: OrchestratorClient,
-    caller: Caller,
-    settings: Settings,
-    *,
-    session_id: str,
-    message: str,
-    modify_plan_id: str | None = None,
+    ctx: Context, *, session_id: str, message: str, modify_plan_id: str | None = None
 ) -> TurnResult:
-    turn = await _claim_turn(store, caller, settings, session_id, message, modify_plan_id)
+    store, orchestrator = ctx.store, ctx.orchestrator
+    turn = await _claim_turn(ctx, session_id, message, modify_plan_id)
     claimed, user_message, target, previous = (
         turn.session,
         turn.user_message,

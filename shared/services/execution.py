@@ -1,6 +1,5 @@
 """A run's progress: each dispatched task's status, fetched concurrently, as per-step updates."""
 
-import asyncio
 import logging
 from datetime import datetime
 
@@ -9,6 +8,7 @@ from shared.models import ExecutionUpdate, StepStatus
 from shared.orchestrator.answers import TaskStatusAnswer
 from shared.orchestrator.client import OrchestratorClient
 from shared.planview import tasks_of
+from shared.services.fanout import all_of
 from shared.store.records import DispatchedTask, PlanRecord
 
 logger = logging.getLogger(__name__)
@@ -89,7 +89,7 @@ async def execution_updates(
     by_order = {t.order: t for t in plan.dispatched_tasks}
     wanted = [by_order.get(task.get("order", i)) for i, task in enumerate(tasks, start=1)]
     answers: list[TaskStatusAnswer | str | None] = list(
-        await asyncio.gather(*(_task_answer(orchestrator, t) if t else _nothing() for t in wanted))
+        await all_of([_task_answer(orchestrator, t) if t else _nothing() for t in wanted])
     )
     return [
         _update(plan, i, task.get("name", f"Step {i}"), answer)

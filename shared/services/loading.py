@@ -1,33 +1,29 @@
 """Loading what a request acts on, with ownership checks: anything not the caller's is 404."""
 
 from shared.errors import NotFound
-from shared.identity import Caller, check_access
+from shared.identity import check_access
 from shared.ids import canonical_uuid
-from shared.settings import Settings
+from shared.services.context import Context
 from shared.store.base import SessionStore
 from shared.store.records import PlanRecord, SessionRecord
 
 
-async def load_session(
-    store: SessionStore, caller: Caller, session_id: str, settings: Settings
-) -> SessionRecord:
+async def load_session(ctx: Context, session_id: str) -> SessionRecord:
     """The caller's session, or NotFound for malformed, unknown, expired or other users' ids."""
     canonical = canonical_uuid(session_id)
-    record = await store.get_session(canonical) if canonical else None
+    record = await ctx.store.get_session(canonical) if canonical else None
     if record is None:
         raise NotFound("Session not found.")
-    check_access(record.user_id, caller, settings, "Session")
+    check_access(record.user_id, ctx.caller, ctx.settings, "Session")
     return record
 
 
-async def load_plan(
-    store: SessionStore, caller: Caller, plan_id: str, settings: Settings
-) -> PlanRecord:
+async def load_plan(ctx: Context, plan_id: str) -> PlanRecord:
     canonical = canonical_uuid(plan_id)
-    plan = await store.get_plan(canonical) if canonical else None
+    plan = await ctx.store.get_plan(canonical) if canonical else None
     if plan is None:
         raise NotFound("Plan not found.")
-    check_access(plan.user_id, caller, settings, "Plan")
+    check_access(plan.user_id, ctx.caller, ctx.settings, "Plan")
     return plan
 
 

@@ -8,7 +8,6 @@ write calls the orchestrator. A repeat after the approval went through answers a
 
 import asyncio
 import logging
-from datetime import timedelta
 from typing import Literal
 
 from shared.errors import (
@@ -20,7 +19,6 @@ from shared.errors import (
     OrchestratorUnreachable,
     StoreUnavailable,
 )
-from shared.identity import Caller
 from shared.models import (
     AbortResponse,
     ApproveResponse,
@@ -31,10 +29,11 @@ from shared.models import (
 from shared.orchestrator.answers import ApproveAnswer
 from shared.orchestrator.client import OrchestratorClient
 from shared.planview import plan_view, tasks_of
+from shared.services.context import Context
 from shared.services.execution import execution_updates, overall_status
+from shared.services.fanout import all_of
 from shared.services.loading import load_plan, load_session, load_session_plan
-from shared.services.rules import require_current_pending_plan
-from shared.settings import Settings
+from shared.services.rules import claim_is_stale, require_current_pending_plan
 from shared.store.base import SessionStore, apply_plan_changes
 from shared.store.records import (
     DispatchedTask,
@@ -62,18 +61,15 @@ def _say(text: str, **metadata) -> NewMessage:
 
 
 async def get_plan(
-    store: SessionStore,
-    orchestrator: OrchestratorClient,
-    caller: Caller,
-    settings: Settings,
+    ctx: Context,
     plan_id: str,
 ) -> DashboardPlanView:
     """The stored plan (never a second plan generation) with the orchestrator's live status."""
-    plan = await load_plan(store, caller, plan_id, settings)
+    plan = await load_plan(ctx, plan_id)
     live = None
     if plan.state in ("pending_approval", "approving", "executing"):
         try:
-            live = (await orchestrator.plan_status(plan.plan_id)).status
+            live = (await ctx.orchestrator.plan_status(plan.plan_id)).status
         except OrchestratorError as error:
             # The stored plan is still worth showing; its own state stands in for the live one.
             logger.warning("plan %s: live status unavailable: %s", plan.plan_id, error.code)
@@ -117,10 +113,6 @@ def _approval_reply(tasks: list[DispatchedTask], dispatch_status: str, answer) -
     return text
 
 
-def _is_stale(session: SessionRecord, settings: Settings) -> bool:
-    return utcnow() - session.last_activity > timedelta(seconds=settings.stale_claim_seconds)
-
-
 async def _settle_stale_approval(
     store: SessionStore, orchestrator: OrchestratorClient, session: SessionRecord, plan: PlanRecord
 ) -> None:
@@ -147,21 +139,21 @@ async def _settle_stale_approval(
 
 
 async def _claim_approval(
-    store, orchestrator, caller, settings, plan_id, session_id
+    ctx: Context, plan_id: str, session_id: str
 ) -> tuple[SessionRecord, PlanRecord] | PlanRecord:
     """Win the right to call approve, or return the plan when an approval already went through."""
     for attempt in range(ATTEMPTS):
-        session = await load_session(store, caller, session_id, settings)
-        plan = await load_session_plan(store, session, plan_id)
+        session = await load_session(ctx, session_id)
+        plan = await load_session_plan(ctx.store, session, plan_id)
         if plan.state in ("executing", "completed", "failed"):
             return plan
-        if plan.state == "approving" and _is_stale(session, settings):
-            await _settle_stale_approval(store, orchestrator, session, plan)
+        if plan.state == "approving" and claim_is_stale(session, ctx.settings):
+            await _settle_stale_approval(ctx.store, ctx.orchestrator, session, plan)
             continue
         require_current_pending_plan(session, plan)
         claim = PlanChanges(state="approving")
         try:
-            claimed, _ = await store.save(
+            claimed, _ = await ctx.store.save(
                 session, changes=SessionChanges(status="executing"), plan_update=(plan, claim)
             )
             return claimed, apply_plan_changes(plan, claim)
@@ -268,15 +260,13 @@ async def _record_dispatch(
 
 
 async def approve(
-    store: SessionStore,
-    orchestrator: OrchestratorClient,
-    caller: Caller,
-    settings: Settings,
+    ctx: Context,
     *,
     plan_id: str,
     session_id: str,
 ) -> ApproveResponse:
-    claim = await _claim_approval(store, orchestrator, caller, settings, plan_id, session_id)
+    store, orchestrator = ctx.store, ctx.orchestrator
+    claim = await _claim_approval(ctx, plan_id, session_id)
     if isinstance(claim, PlanRecord):  # a repeat (double click, client retry): answer again
         return ApproveResponse(
             status="approved",
@@ -327,16 +317,14 @@ async def approve(
 
 
 async def reject(
-    store: SessionStore,
-    orchestrator: OrchestratorClient,
-    caller: Caller,
-    settings: Settings,
+    ctx: Context,
     *,
     plan_id: str,
     session_id: str,
 ) -> RejectResponse:
+    store, orchestrator = ctx.store, ctx.orchestrator
     for attempt in range(ATTEMPTS):
-        session = await load_session(store, caller, session_id, settings)
+        session = await load_session(ctx, session_id)
         plan = await load_session_plan(store, session, plan_id)
         if plan.state == "rejected":
             return RejectResponse(status="rejected")  # a repeat
@@ -374,9 +362,7 @@ async def reject(
 
 
 async def _cancel_all(orchestrator: OrchestratorClient, tasks: list[DispatchedTask]) -> list[str]:
-    return list(
-        await asyncio.gather(*(orchestrator.cancel_task(t.task_id) for t in tasks if t.task_id))
-    )
+    return list(await all_of([orchestrator.cancel_task(t.task_id) for t in tasks if t.task_id]))
 
 
 async def _finish_run(
@@ -405,13 +391,11 @@ async def _finish_run(
 
 
 async def status(
-    store: SessionStore,
-    orchestrator: OrchestratorClient,
-    caller: Caller,
-    settings: Settings,
+    ctx: Context,
     plan_id: str,
 ) -> StatusResponse:
-    plan = await load_plan(store, caller, plan_id, settings)
+    store, orchestrator = ctx.store, ctx.orchestrator
+    plan = await load_plan(ctx, plan_id)
     steps = await execution_updates(orchestrator, plan)
     overall = overall_status(plan, steps)
     if plan.state == "executing" and overall in ("completed", "failed"):
@@ -420,22 +404,20 @@ async def status(
 
 
 async def abort(
-    store: SessionStore,
-    orchestrator: OrchestratorClient,
-    caller: Caller,
-    settings: Settings,
+    ctx: Context,
     *,
     plan_id: str,
     session_id: str,
 ) -> AbortResponse:
     """Cancel each still-running task of the run, then mark it aborted. Cancels are safe to
     repeat (a finished or cancelled task is refused with 400), so a failed abort can be retried."""
+    store, orchestrator = ctx.store, ctx.orchestrator
     for attempt in range(ATTEMPTS):
-        session = await load_session(store, caller, session_id, settings)
+        session = await load_session(ctx, session_id)
         plan = await load_session_plan(store, session, plan_id)
         if plan.state == "aborted":
             return AbortResponse(status="aborted", cancelled_tasks=0, already_finished_tasks=0)
-        if plan.state == "approving" and not _is_stale(session, settings):
+        if plan.state == "approving" and not claim_is_stale(session, ctx.settings):
             raise Conflict("This plan is being approved right now; abort it once it runs.")
         if session.current_plan_id != plan.plan_id or plan.state not in ("executing", "approving"):
             raise Conflict(f"Only a running plan can be aborted (this one is {plan.state}).")

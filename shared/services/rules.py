@@ -5,8 +5,11 @@ idle -> awaiting_plan -> plan_ready -> executing -> completed
 it started)
 """
 
+from datetime import timedelta
+
 from shared.errors import Conflict
-from shared.store.records import PlanRecord, SessionRecord
+from shared.settings import Settings
+from shared.store.records import PlanRecord, SessionRecord, utcnow
 
 CHAT_ALLOWED = {"idle", "plan_ready", "completed"}
 
@@ -33,3 +36,8 @@ def require_current_pending_plan(session: SessionRecord, plan: PlanRecord) -> No
     if plan.state != "pending_approval":
         raise Conflict(f"This plan can no longer be changed (it is {plan.state}).")
     require_status(session, {"plan_ready"})
+
+
+def claim_is_stale(session: SessionRecord, settings: Settings) -> bool:
+    """A claim (awaiting_plan, approving) older than this was cut off, not still at work."""
+    return utcnow() - session.last_activity > timedelta(seconds=settings.stale_claim_seconds)

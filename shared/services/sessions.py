@@ -1,10 +1,8 @@
 """Creating sessions and reading them with their history."""
 
-from shared.identity import Caller
 from shared.models import ChatMessage, ChatSession, MessagePage
+from shared.services.context import Context
 from shared.services.loading import load_session
-from shared.settings import Settings
-from shared.store.base import SessionStore
 from shared.store.records import SessionRecord
 
 ANONYMOUS = "anonymous"
@@ -26,34 +24,24 @@ def public_session(
     )
 
 
-async def create_session(
-    store: SessionStore, caller: Caller, requested_user_id: str | None
-) -> ChatSession:
+async def create_session(ctx: Context, requested_user_id: str | None) -> ChatSession:
     # A verified or dev identity wins over a user_id in the body: the body cannot claim to be
     # somebody else.
-    user_id = caller.user_id or requested_user_id or ANONYMOUS
-    return public_session(await store.create_session(user_id), [], None)
+    user_id = ctx.caller.user_id or requested_user_id or ANONYMOUS
+    return public_session(await ctx.store.create_session(user_id), [], None)
 
 
-async def get_session(
-    store: SessionStore, caller: Caller, session_id: str, settings: Settings
-) -> ChatSession:
-    record = await load_session(store, caller, session_id, settings)
-    page = await store.list_messages(record.session_id, limit=settings.history_page_size)
+async def get_session(ctx: Context, session_id: str) -> ChatSession:
+    record = await load_session(ctx, session_id)
+    page = await ctx.store.list_messages(record.session_id, limit=ctx.settings.history_page_size)
     return public_session(record, page.messages[::-1], page.next_cursor)
 
 
 async def list_messages(
-    store: SessionStore,
-    caller: Caller,
-    session_id: str,
-    settings: Settings,
-    *,
-    cursor: str | None,
-    limit: int | None,
+    ctx: Context, session_id: str, *, cursor: str | None, limit: int | None
 ) -> MessagePage:
-    record = await load_session(store, caller, session_id, settings)
-    page = await store.list_messages(
-        record.session_id, limit=limit or settings.history_page_size, cursor=cursor
+    record = await load_session(ctx, session_id)
+    page = await ctx.store.list_messages(
+        record.session_id, limit=limit or ctx.settings.history_page_size, cursor=cursor
     )
     return MessagePage(messages=page.messages[::-1], next_cursor=page.next_cursor)

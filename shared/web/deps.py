@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Annotated
 from fastapi import Depends, Request
 
 from shared.identity import Caller, caller_from
+from shared.services.context import Context
 from shared.settings import Settings, get_settings
 from shared.store import SessionStore, get_store
 
@@ -42,3 +43,21 @@ async def caller_dependency(request: Request, settings: SettingsDep) -> Caller:
 
 
 CallerDep = Annotated[Caller, Depends(caller_dependency)]
+
+
+async def sessions_context_dependency(
+    store: StoreDep, caller: CallerDep, settings: SettingsDep
+) -> Context:
+    return Context(store=store, caller=caller, settings=settings)
+
+
+async def context_dependency(
+    store: StoreDep, caller: CallerDep, settings: SettingsDep, orchestrator: OrchestratorDep
+) -> Context:
+    return Context(store=store, caller=caller, settings=settings, orchestrator=orchestrator)
+
+
+# The sessions group never talks to the orchestrator, so its context has no client (and its
+# Lambda function never imports httpx).
+SessionsContextDep = Annotated[Context, Depends(sessions_context_dependency)]
+ContextDep = Annotated[Context, Depends(context_dependency)]

@@ -6,7 +6,7 @@ from datetime import timedelta
 import httpx
 import pytest
 
-import shared.services.plans
+import shared.services.rules
 from shared.settings import get_settings
 from shared.store.records import utcnow
 from tests.api.flows import Dashboard, assert_error
@@ -168,7 +168,7 @@ async def test_approve_timeout_not_yet_acted_on_keeps_the_claim_until_it_is_stal
     assert_error(await dashboard.approve(plan_id, session_id), 409, "conflict")
     assert orchestrator.approve_route.call_count == 1
     later = utcnow() + timedelta(seconds=get_settings().stale_claim_seconds + 1)
-    monkeypatch.setattr(shared.services.plans, "utcnow", lambda: later)
+    monkeypatch.setattr(shared.services.rules, "utcnow", lambda: later)
     assert (await dashboard.approve(plan_id, session_id)).status_code == 200
     assert orchestrator.approve_route.call_count == 2
 
@@ -241,7 +241,7 @@ async def test_approve_timeout_with_the_status_unknown_keeps_the_claim(
     assert_error(await dashboard.action(plan_id, "abort", session_id), 409, "conflict")
     # Once the claim is stale, abort releases it and the session takes a new request.
     later = utcnow() + timedelta(seconds=get_settings().stale_claim_seconds + 1)
-    monkeypatch.setattr(shared.services.plans, "utcnow", lambda: later)
+    monkeypatch.setattr(shared.services.rules, "utcnow", lambda: later)
     assert (await dashboard.action(plan_id, "abort", session_id)).status_code == 200
     assert (await dashboard.chat(session_id, FIRST_REQUEST))["plan"] is not None
 
@@ -322,7 +322,7 @@ async def _approval_outcome_lost(dashboard: Dashboard, orchestrator, monkeypatch
     assert_error(await dashboard.approve(plan_id, session_id), 504, "orchestrator_timeout")
     orchestrator.restore()
     later = utcnow() + timedelta(seconds=get_settings().stale_claim_seconds + 1)
-    monkeypatch.setattr(shared.services.plans, "utcnow", lambda: later)
+    monkeypatch.setattr(shared.services.rules, "utcnow", lambda: later)
     return session_id, plan_id
 
 

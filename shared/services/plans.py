@@ -222,41 +222,38 @@ async def _record_dispatch(
     reply: str,
 ) -> PlanRecord:
     """Keep the task ids (given only once). A conflict here means a concurrent abort of a stuck
-    approval: then the freshly started tasks are cancelled at once."""
-    for attempt in range(ATTEMPTS):
-        try:
-            await store.save(
-                session, plan_update=(plan, changes), messages=[_say(reply, plan_id=plan.plan_id)]
-            )
-            return apply_plan_changes(plan, changes)
-        except Conflict:
-            fresh_session = await store.get_session(session.session_id)
-            fresh_plan = await store.get_plan(plan.plan_id)
-            if fresh_plan is not None and fresh_plan.state == "aborted":
-                await _cancel_all(orchestrator, changes.dispatched_tasks or [])
-                raise Conflict("The run was aborted while it was being approved.") from None
-            if fresh_session is None or fresh_plan is None or attempt == ATTEMPTS - 1:
-                raise
-            session, plan = fresh_session, fresh_plan
-        except StoreUnavailable:
-            # The task ids exist only in this answer: worth a few more tries than botocore's.
-            if attempt < ATTEMPTS - 1:
+    approval: then the freshly started tasks are cancelled at once. Store faults are retried a
+    few more times than botocore does; whatever still fails leaves the ids in the log."""
+    try:
+        for attempt in range(ATTEMPTS):
+            try:
+                await store.save(
+                    session,
+                    plan_update=(plan, changes),
+                    messages=[_say(reply, plan_id=plan.plan_id)],
+                )
+                return apply_plan_changes(plan, changes)
+            except Conflict:
+                fresh_session = await store.get_session(session.session_id)
+                fresh_plan = await store.get_plan(plan.plan_id)
+                if fresh_plan is not None and fresh_plan.state == "aborted":
+                    await _cancel_all(orchestrator, changes.dispatched_tasks or [])
+                    raise Conflict("The run was aborted while it was being approved.") from None
+                if fresh_session is None or fresh_plan is None or attempt == ATTEMPTS - 1:
+                    raise
+                session, plan = fresh_session, fresh_plan
+            except StoreUnavailable:
+                if attempt == ATTEMPTS - 1:
+                    raise
                 await asyncio.sleep(0.2 * 2**attempt)
-                continue
-            logger.error(
-                "approved plan %s, but its task ids could not be stored: %s",
-                plan.plan_id,
-                [t.task_id for t in changes.dispatched_tasks or []],
-            )
-            raise
-        except Exception:
-            logger.error(
-                "approved plan %s, but its task ids could not be stored: %s",
-                plan.plan_id,
-                [t.task_id for t in changes.dispatched_tasks or []],
-            )
-            raise
-    raise AssertionError("unreachable")
+        raise AssertionError("unreachable")
+    except Exception:
+        logger.error(
+            "approved plan %s, but its task ids could not be stored: %s",
+            plan.plan_id,
+            [t.task_id for t in changes.dispatched_tasks or []],
+        )
+        raise
 
 
 async def approve(

@@ -7,14 +7,14 @@
 
 from fastapi.middleware.cors import CORSMiddleware
 
-from functions.chat.router import router as chat_router
-from functions.plans.router import router as plans_router
-from functions.sessions.router import router as sessions_router
+from functions.chat.routes import OPERATIONS as CHAT
+from functions.plans.routes import OPERATIONS as PLANS
+from functions.sessions.routes import OPERATIONS as SESSIONS
 from shared.settings import get_settings
 from shared.web.app_factory import create_app
 from shared.web.lambda_entry import lambda_handler_for
 
-app = create_app(sessions_router, chat_router, plans_router)
+app = create_app(SESSIONS, CHAT, PLANS)
 app.add_middleware(
     CORSMiddleware,
     allow_origins=get_settings().cors_origins,

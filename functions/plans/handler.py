@@ -1,12 +1,12 @@
-"""Lambda entry point of the plans group: only this group's router, wrapped in Mangum."""
+"""Lambda entry point of the plans group: its operations on the Lambda router (no FastAPI)."""
 
-from functions.plans.router import router
+from functions.plans.routes import OPERATIONS
 from shared.orchestrator.factory import get_orchestrator
 from shared.store import get_store
-from shared.web.app_factory import create_app
 from shared.web.lambda_entry import lambda_handler_for
+from shared.web.router import Api
 
-app = create_app(router, title="Chiffon Dashboard API - plans")
+app = Api(OPERATIONS)
 handler = lambda_handler_for(app, service="plans")
 # Clients are made in the init phase, once per container.
 get_store()

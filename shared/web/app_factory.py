@@ -1,15 +1,19 @@
-"""Assemble a FastAPI app from routers, with the shared error mapping and limits."""
+"""Assemble the FastAPI app from groups of operations, with the shared error mapping and limits."""
 
 import os
+from collections.abc import Iterable
 
-from fastapi import APIRouter, FastAPI
+from fastapi import FastAPI
 
 from shared.settings import get_settings
 from shared.store import get_store
-from shared.web.deps import store_dependency
-from shared.web.errors import CatchAllMiddleware, install_error_handlers
+from shared.web.errors import CatchAllMiddleware
+from shared.web.fastapi_errors import install_error_handlers
+from shared.web.fastapi_routes import router_for
 from shared.web.idempotency import IdempotencyMiddleware
 from shared.web.limits import MAX_BODY_BYTES, BodyLimitMiddleware
+from shared.web.operations import Operation
+from shared.web.providers import store_dependency
 
 __all__ = ["MAX_BODY_BYTES", "create_app", "in_lambda"]
 
@@ -18,7 +22,7 @@ def in_lambda() -> bool:
     return "AWS_LAMBDA_FUNCTION_NAME" in os.environ
 
 
-def create_app(*routers: APIRouter, title: str = "Chiffon Dashboard API") -> FastAPI:
+def create_app(*groups: Iterable[Operation], title: str = "Chiffon Dashboard API") -> FastAPI:
     # In Lambda nobody reads the docs, and building the OpenAPI schema costs cold-start time.
     docs = {} if not in_lambda() else {"openapi_url": None, "docs_url": None, "redoc_url": None}
     app = FastAPI(title=title, version="0.1.0", **docs)
@@ -31,11 +35,7 @@ def create_app(*routers: APIRouter, title: str = "Chiffon Dashboard API") -> Fas
     )
     app.add_middleware(BodyLimitMiddleware)
 
-    @app.get("/health", include_in_schema=False)
-    async def health() -> dict:
-        return {"status": "ok"}
-
-    for router in routers:
-        app.include_router(router)
+    for group in groups:
+        app.include_router(router_for(group))
     get_settings()  # fail at start-up, not on the first request, when the settings are wrong
     return app

@@ -1,8 +1,5 @@
-"""FastAPI dependencies, as Annotated aliases so route signatures stay short.
-
-They are `async def` on purpose: FastAPI runs plain `def` dependencies in a thread pool, a hop
-that costs more than what they do. Tests override them by these names.
-"""
+"""The providers of shared/web/providers.py as FastAPI dependencies, in Annotated aliases so
+generated route signatures stay short. Tests override them by the providers' names."""
 
 from typing import TYPE_CHECKING, Annotated
 
@@ -10,27 +7,20 @@ from fastapi import Depends, Request
 
 from shared.identity import Caller, caller_from
 from shared.services.context import Context
-from shared.settings import Settings, get_settings
-from shared.store import SessionStore, get_store
+from shared.settings import Settings
+from shared.store import SessionStore
+from shared.web.providers import orchestrator_dependency, settings_dependency, store_dependency
 
 if TYPE_CHECKING:
     from shared.orchestrator.client import OrchestratorClient
 
-
-async def settings_dependency() -> Settings:
-    return get_settings()
-
-
-async def store_dependency() -> SessionStore:
-    return get_store()
-
-
-async def orchestrator_dependency() -> "OrchestratorClient":
-    # Imported lazily: the sessions function never talks to the orchestrator.
-    from shared.orchestrator.factory import get_orchestrator
-
-    return get_orchestrator()
-
+__all__ = [
+    "ContextDep",
+    "SessionsContextDep",
+    "orchestrator_dependency",
+    "settings_dependency",
+    "store_dependency",
+]
 
 SettingsDep = Annotated[Settings, Depends(settings_dependency)]
 StoreDep = Annotated[SessionStore, Depends(store_dependency)]
@@ -57,7 +47,6 @@ async def context_dependency(
     return Context(store=store, caller=caller, settings=settings, orchestrator=orchestrator)
 
 
-# The sessions group never talks to the orchestrator, so its context has no client (and its
-# Lambda function never imports httpx).
+# The sessions group never talks to the orchestrator, so its context has no client.
 SessionsContextDep = Annotated[Context, Depends(sessions_context_dependency)]
 ContextDep = Annotated[Context, Depends(context_dependency)]

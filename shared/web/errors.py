@@ -1,19 +1,19 @@
-"""One JSON error shape, {"error": {"code", "message"}}, mapped from typed exceptions here only."""
+"""One JSON error shape, {"error": {"code", "message"}}, for every entry point.
+
+Framework-free: the Lambda router and the ASGI middlewares use it without importing Starlette;
+the FastAPI app's exception handlers (shared/web/fastapi_errors.py) build on it.
+"""
 
 import logging
+from collections.abc import Iterable, Mapping
+from typing import Any
 
-from fastapi import FastAPI, Request
-from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
-from starlette.exceptions import HTTPException as StarletteHTTPException
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
-
-from shared.errors import DashboardError
 from shared.models import ErrorResponse
+from shared.web.asgi import ASGIApp, JSONAnswer, Message, Receive, Scope, Send
 
 logger = logging.getLogger("chiffon.dashboard")
 
-_HTTP_CODES = {
+HTTP_CODES = {
     400: "invalid_request",
     401: "unauthenticated",
     404: "not_found",
@@ -22,16 +22,21 @@ _HTTP_CODES = {
 }
 
 
-def error_response(status: int, code: str, message: str, headers=None) -> JSONResponse:
-    return JSONResponse(
-        status_code=status, content={"error": {"code": code, "message": message}}, headers=headers
-    )
+def error_response(
+    status: int, code: str, message: str, headers: dict[str, str] | None = None
+) -> JSONAnswer:
+    return JSONAnswer.of(status, {"error": {"code": code, "message": message}}, headers)
 
 
-def _describe(error: RequestValidationError) -> str:
-    # Name the fields and what is wrong with them, without echoing what was sent.
+def internal_error() -> JSONAnswer:
+    return error_response(500, "internal_error", "Something went wrong on our side.")
+
+
+def describe_validation_errors(errors: Iterable[Mapping[str, Any]]) -> str:
+    """Name the fields and what is wrong with them, without echoing what was sent. `errors` are
+    pydantic's, with FastAPI's locations ("body", "query" or "path" first)."""
     parts = []
-    for item in error.errors()[:5]:
+    for item in list(errors)[:5]:
         location = ".".join(str(p) for p in item.get("loc", ()) if p != "body") or "body"
         if item.get("type") == "missing":
             parts.append(f"{location} is required")
@@ -44,31 +49,9 @@ def _describe(error: RequestValidationError) -> str:
     return "; ".join(parts) or "The request is not valid."
 
 
-async def _dashboard_error(_: Request, error: DashboardError) -> JSONResponse:
-    return error_response(error.status, error.code, error.message)
-
-
-async def _validation_error(_: Request, error: RequestValidationError) -> JSONResponse:
+def invalid_request(errors: Iterable[Mapping[str, Any]]) -> JSONAnswer:
     # The web client expects 400 for bad input (not FastAPI's 422).
-    return error_response(400, "invalid_request", _describe(error))
-
-
-async def _http_error(_: Request, error: StarletteHTTPException) -> JSONResponse:
-    code = _HTTP_CODES.get(error.status_code, "http_error")
-    message = error.detail if isinstance(error.detail, str) else "Request failed."
-    return error_response(error.status_code, code, message, headers=error.headers)
-
-
-async def _unexpected(_: Request, error: Exception) -> JSONResponse:
-    logger.exception("unhandled error")  # the trace goes to the log, never to the caller
-    return error_response(500, "internal_error", "Something went wrong on our side.")
-
-
-def install_error_handlers(app: FastAPI) -> None:
-    app.add_exception_handler(DashboardError, _dashboard_error)
-    app.add_exception_handler(RequestValidationError, _validation_error)
-    app.add_exception_handler(StarletteHTTPException, _http_error)
-    app.add_exception_handler(Exception, _unexpected)
+    return error_response(400, "invalid_request", describe_validation_errors(errors))
 
 
 ERROR_RESPONSES = {
@@ -111,6 +94,5 @@ class CatchAllMiddleware:
         except Exception:
             if started:
                 raise
-            logger.exception("unhandled error")
-            response = error_response(500, "internal_error", "Something went wrong on our side.")
-            await response(scope, receive, send)
+            logger.exception("unhandled error")  # the trace goes to the log, never to the caller
+            await internal_error()(scope, receive, send)

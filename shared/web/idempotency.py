@@ -12,15 +12,21 @@ import hashlib
 import re
 from collections.abc import Callable
 
-from starlette.datastructures import Headers
-from starlette.exceptions import HTTPException
-from starlette.responses import Response
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
-
 from shared.errors import DashboardError
 from shared.identity import caller_from
 from shared.settings import get_settings
 from shared.store.base import SessionStore
+from shared.web.asgi import (
+    ASGIApp,
+    Headers,
+    JSONAnswer,
+    Message,
+    Receive,
+    Scope,
+    Send,
+    read_body,
+    replaying,
+)
 from shared.web.errors import error_response
 
 HEADER = "Idempotency-Key"
@@ -31,18 +37,6 @@ _PROTECTED = re.compile(r"^/api/dashboard/(chat|plan/[^/]+/(approve|reject|modif
 
 def _digest(*parts: bytes) -> str:
     return hashlib.sha256(b"\0".join(parts)).hexdigest()
-
-
-async def _read_body(receive: Receive) -> bytes:
-    chunks = []
-    while True:
-        message = await receive()
-        if message["type"] != "http.request":
-            break
-        chunks.append(message.get("body", b""))
-        if not message.get("more_body", False):
-            break
-    return b"".join(chunks)
 
 
 class IdempotencyMiddleware:
@@ -59,19 +53,13 @@ class IdempotencyMiddleware:
         ):
             await self.app(scope, receive, send)
             return
-        headers = Headers(scope=scope)
+        headers = Headers(scope)
         key = headers[HEADER]
         if not _VALID_KEY.match(key):
             message = f"{HEADER} must be 1-128 characters of letters, digits and . _ : -"
             await error_response(400, "invalid_request", message)(scope, receive, send)
             return
-        try:
-            body = await _read_body(receive)
-        except HTTPException as error:  # the body limit, met while reading here
-            await error_response(error.status_code, "payload_too_large", str(error.detail))(
-                scope, receive, send
-            )
-            return
+        body = await read_body(receive)  # within the limit: BodyLimitMiddleware is outside
         caller = caller_from(scope.get("aws.event"), headers, get_settings())
         # Keys are scoped to the caller, so one user's key can never replay another's answer.
         scoped = _digest((caller.user_id or "").encode(), key.encode())
@@ -91,7 +79,7 @@ class IdempotencyMiddleware:
         await self._first_time(scope, body, send, store, scoped, fingerprint)
 
     @staticmethod
-    def _answer_repeat(seen, fingerprint: str) -> Response:
+    def _answer_repeat(seen, fingerprint: str) -> JSONAnswer:
         if seen.fingerprint != fingerprint:
             return error_response(
                 422, "idempotency_key_reused", f"This {HEADER} was used for a different request."
@@ -100,23 +88,13 @@ class IdempotencyMiddleware:
             return error_response(
                 409, "request_in_progress", f"A request with this {HEADER} is still being handled."
             )
-        return Response(
+        return JSONAnswer(
+            seen.response_status or 200,
             seen.response_body,
-            status_code=seen.response_status or 200,
-            media_type="application/json",
             headers={"Idempotent-Replayed": "true"},
         )
 
     async def _first_time(self, scope, body, send, store, scoped, fingerprint) -> None:
-        delivered = False
-
-        async def replay_body() -> Message:
-            nonlocal delivered
-            if delivered:
-                return {"type": "http.disconnect"}
-            delivered = True
-            return {"type": "http.request", "body": body, "more_body": False}
-
         status, chunks = 500, []
 
         async def capture(message: Message) -> None:
@@ -128,7 +106,7 @@ class IdempotencyMiddleware:
             await send(message)
 
         try:
-            await self.app(scope, replay_body, capture)
+            await self.app(scope, replaying(body), capture)
         except BaseException:
             await store.release_idempotency_key(scoped)
             raise

@@ -2,18 +2,14 @@
 the size (Content-Length) or streams it (chunked). A pure ASGI middleware: it costs nothing on
 requests without a body."""
 
-from starlette.datastructures import Headers
-from starlette.exceptions import HTTPException
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
-
+from shared.web.asgi import ASGIApp, Headers, Message, Receive, Scope, Send, replaying
 from shared.web.errors import error_response
 
 MAX_BODY_BYTES = 64 * 1024  # a chat message is at most 10,000 characters; nothing needs more
 
 
-class BodyTooLarge(HTTPException):
-    def __init__(self) -> None:
-        super().__init__(status_code=413, detail="The request body is too large.")
+def _too_large():
+    return error_response(413, "payload_too_large", "The request body is too large.")
 
 
 class BodyLimitMiddleware:
@@ -25,22 +21,24 @@ class BodyLimitMiddleware:
         if scope["type"] != "http" or scope["method"] in ("GET", "HEAD", "OPTIONS"):
             await self.app(scope, receive, send)
             return
-        length = Headers(scope=scope).get("content-length")
+        length = Headers(scope).get("content-length")
         if length is not None and (not length.isdigit() or int(length) > self.max_bytes):
-            response = error_response(413, "payload_too_large", "The request body is too large.")
-            await response(scope, receive, send)
+            await _too_large()(scope, receive, send)
             return
-
+        # Read here, at most max_bytes of it: a body that streams past the limit is refused
+        # before the app sees any of it, whatever the app would have done with it.
+        chunks: list[bytes] = []
         received = 0
-
-        async def counted_receive() -> Message:
-            nonlocal received
-            message = await receive()
-            if message["type"] == "http.request":
-                received += len(message.get("body", b""))
-                if received > self.max_bytes:
-                    # Raised where the body is read: the app's error handlers answer 413.
-                    raise BodyTooLarge()
-            return message
-
-        await self.app(scope, counted_receive, send)
+        while True:
+            message: Message = await receive()
+            if message["type"] != "http.request":
+                break
+            chunk = message.get("body", b"")
+            received += len(chunk)
+            if received > self.max_bytes:
+                await _too_large()(scope, receive, send)
+                return
+            chunks.append(chunk)
+            if not message.get("more_body", False):
+                break
+        await self.app(scope, replaying(b"".join(chunks)), send)

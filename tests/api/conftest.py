@@ -1,4 +1,4 @@
-"""Fixtures for the API tests: the whole app in-process, the in-memory store, and a fake
+"""Fixtures for the API tests: the whole app in-process (on both hosts, tests/hosts.py), the in-memory store, and a fake
 orchestrator on respx at http://orchestrator.test.
 
 Settings, store and orchestrator client are process-wide lru_caches; each test clears them, so
@@ -19,6 +19,7 @@ from shared.settings import get_settings
 from shared.store import get_store
 from tests.api.flows import Dashboard
 from tests.api.orchestrator_fake import ORCHESTRATOR_URL, FakeOrchestrator
+from tests.hosts import HOSTS, dashboard_app
 
 
 def _clear_caches() -> None:
@@ -38,10 +39,17 @@ def environment(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     _clear_caches()
 
 
+@pytest.fixture(params=HOSTS)
+def host(request) -> str:
+    """Which host serves the app (tests/hosts.py); a test parametrizes it to pin one."""
+    return request.param
+
+
 @pytest.fixture
-async def app(environment) -> AsyncIterator:
-    from functions.app import app
-    from shared.web.deps import orchestrator_dependency as _orchestrator
+async def app(host, environment) -> AsyncIterator:
+    from shared.web.providers import orchestrator_dependency as _orchestrator
+
+    app = dashboard_app(host)
 
     settings = get_settings()
     client = OrchestratorClient(

@@ -1,0 +1,59 @@
+"""POST /api/dashboard/session, GET /api/dashboard/session/{session_id}[/messages]."""
+
+from pydantic import BaseModel, Field
+
+from shared.models import ChatSession, CreateSessionRequest, MessagePage
+from shared.services import sessions
+from shared.services.context import Context
+from shared.web.operations import Operation
+
+PREFIX = "/api/dashboard/session"
+
+
+class MessagesQuery(BaseModel):
+    cursor: str | None = Field(default=None, max_length=200)
+    limit: int | None = Field(default=None, ge=1, le=500)
+
+
+async def create_session(ctx: Context, body: CreateSessionRequest | None) -> ChatSession:
+    return await sessions.create_session(ctx, body.user_id if body else None)
+
+
+async def get_session(ctx: Context, session_id: str) -> ChatSession:
+    return await sessions.get_session(ctx, session_id)
+
+
+async def list_messages(ctx: Context, session_id: str, query: MessagesQuery) -> MessagePage:
+    return await sessions.list_messages(ctx, session_id, cursor=query.cursor, limit=query.limit)
+
+
+async def health(ctx: Context) -> dict:
+    """The load balancer's and the deploy check's probe: no identity, no store call."""
+    return {"status": "ok"}
+
+
+# The sessions group never talks to the orchestrator: its function never imports httpx.
+_SESSIONS = {"needs_orchestrator": False, "tags": ("sessions",)}
+
+OPERATIONS = (
+    Operation(
+        "POST",
+        PREFIX,
+        create_session,
+        ChatSession,
+        body=CreateSessionRequest,
+        body_required=False,
+        status_code=201,
+        **_SESSIONS,
+    ),
+    Operation("GET", PREFIX + "/{session_id}", get_session, ChatSession, **_SESSIONS),
+    Operation(
+        "GET",
+        PREFIX + "/{session_id}/messages",
+        list_messages,
+        MessagePage,
+        query=MessagesQuery,
+        **_SESSIONS,
+    ),
+    Operation("GET", "/health", health, dict, needs_orchestrator=False, in_schema=False),
+)

@@ -44,14 +44,17 @@ class _Route:
 
 class Api:
     """`Api(*operation_groups)`: an ASGI app serving those operations behind the body limit,
-    the Idempotency-Key middleware and the catch-all 500, in the FastAPI app's order."""
+    the Idempotency-Key middleware and the catch-all 500s, in the FastAPI app's order."""
 
     def __init__(self, *groups: Iterable[Operation]):
         self.routes = [_Route(op) for group in groups for op in group]
         self.dependency_overrides: dict[Any, Any] = {}
+        # The inner catch-all lets the idempotency middleware see the 500 (and free the key);
+        # the outer one answers a fault of the middlewares themselves (FastAPI's
+        # ServerErrorMiddleware does that there).
         stack = CatchAllMiddleware(self._dispatch)
         stack = IdempotencyMiddleware(stack, store=self._store_for_middleware)
-        self._stack = BodyLimitMiddleware(stack)
+        self._stack = CatchAllMiddleware(BodyLimitMiddleware(stack))
 
     @property
     def operations(self) -> list[Operation]:
@@ -164,12 +167,12 @@ async def _read_model(route: _Route, scope: Scope, receive: Receive) -> Any:
     value: Any = None
     if raw:
         content_type = Headers(scope).get("content-type")
-        if content_type and not _is_json(content_type):
-            value = raw  # not JSON: the model refuses it, as FastAPI's would
+        if not content_type or not _is_json(content_type):
+            value = raw  # not announced as JSON: the model refuses it, as FastAPI's does
         else:
             try:
                 value = json.loads(raw)
-            except ValueError:  # JSONDecodeError, or bytes that are not text
+            except (ValueError, RecursionError):  # not JSON, not text, or nested too deep
                 raise _InvalidRequest([{"type": "json_invalid", "loc": ("body",)}]) from None
     if not operation.body_required:
         return _located("body", route.optional_body.validate_python, value)

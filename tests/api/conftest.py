@@ -1,5 +1,5 @@
-"""Fixtures for the API tests: the whole app in-process (on both hosts, tests/hosts.py), the in-memory store, and a fake
-orchestrator on respx at http://orchestrator.test.
+"""Fixtures for the API tests: the whole app in-process (on both hosts, tests/hosts.py), the
+in-memory store, and a fake orchestrator on respx at http://orchestrator.test.
 
 Settings, store and orchestrator client are process-wide lru_caches; each test clears them, so
 every test starts with an empty store and its own OrchestratorClient (no backoff sleeping).

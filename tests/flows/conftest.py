@@ -8,12 +8,12 @@ import httpx
 import pytest
 
 from devtools.table import create_table
-from functions.app import app
 from orchestrator_standin.app import create_app as create_standin
 from shared.orchestrator.client import OrchestratorClient
 from shared.store.dynamodb import DynamoDBSessionStore
 from shared.store.memory import InMemorySessionStore
-from shared.web import deps
+from shared.web import providers
+from tests.hosts import HOSTS, dashboard_app
 from tests.orchestrator_faults import FaultyTransport
 
 
@@ -23,6 +23,7 @@ class Dashboard:
     orchestrator: httpx.AsyncClient  # the stand-in itself, for its /_standin endpoints
     store: object
     link: FaultyTransport  # between the dashboard and the stand-in
+    app: object  # the host serving it (tests/hosts.py)
 
     async def calls(self) -> dict[str, int]:
         return (await self.orchestrator.get("/_standin/calls")).json()
@@ -61,8 +62,14 @@ class Dashboard:
         return {"X-User-Id": user}
 
 
+@pytest.fixture(params=HOSTS)
+def host(request) -> str:
+    """Which host serves the dashboard (tests/hosts.py)."""
+    return request.param
+
+
 @pytest.fixture(params=["memory", pytest.param("dynamodb_local", marks=pytest.mark.dynamodb_local)])
-async def dashboard(request):
+async def dashboard(request, host):
     if request.param == "memory":
         store = InMemorySessionStore()
     else:
@@ -73,13 +80,14 @@ async def dashboard(request):
     standin = create_standin()
     link = FaultyTransport(standin)
     orchestrator = OrchestratorClient("http://orchestrator.test", transport=link, backoff_seconds=0)
-    app.dependency_overrides[deps.store_dependency] = lambda: store
-    app.dependency_overrides[deps.orchestrator_dependency] = lambda: orchestrator
+    app = dashboard_app(host)
+    app.dependency_overrides[providers.store_dependency] = lambda: store
+    app.dependency_overrides[providers.orchestrator_dependency] = lambda: orchestrator
     async with (
         httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test") as client,
         httpx.AsyncClient(transport=httpx.ASGITransport(app=standin), base_url="http://o") as admin,
     ):
-        dashboard = Dashboard(client, admin, store, link)
+        dashboard = Dashboard(client, admin, store, link, app)
         await dashboard.configure(task_seconds=0.05)
         yield dashboard
     app.dependency_overrides.clear()

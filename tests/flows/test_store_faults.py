@@ -7,9 +7,8 @@ import pytest
 from botocore.awsrequest import AWSResponse
 from botocore.exceptions import EndpointConnectionError
 
-from functions.app import app
 from shared.settings import Settings
-from shared.web.deps import settings_dependency
+from shared.web.providers import settings_dependency
 
 pytestmark = pytest.mark.parametrize(
     "dashboard", [pytest.param("dynamodb_local", marks=pytest.mark.dynamodb_local)], indirect=True
@@ -95,7 +94,7 @@ async def test_store_down_when_the_plan_comes_back_keeps_the_message_and_unblock
     # The claim (message + awaiting_plan) is written; the write of the plan fails. The person's
     # message is kept; the stale claim stops blocking the session after stale_claim_seconds.
     settings = Settings(stale_claim_seconds=1)
-    app.dependency_overrides[settings_dependency] = lambda: settings
+    dashboard.app.dependency_overrides[settings_dependency] = lambda: settings
     session_id = await dashboard.new_session()
     injected = StoreFault(
         dashboard.store._client, "TransactWriteItems", "unreachable", nth=2, persist=False

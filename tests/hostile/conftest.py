@@ -23,6 +23,7 @@ from tests.hostile.support import (
     asgi_client,
     build_world,
 )
+from tests.hosts import HOSTS, dashboard_app
 
 
 @dataclass
@@ -82,34 +83,45 @@ def backend(request) -> Backend:
     return request.getfixturevalue(f"{request.param}_backend")
 
 
-async def _serve(backend):
-    backend.world.install()
+@pytest.fixture(params=HOSTS)
+def host(request) -> str:
+    """Which host serves the app (tests/hosts.py); a test parametrizes it to pin one."""
+    return request.param
+
+
+@pytest.fixture
+def host_app(host):
+    return dashboard_app(host)
+
+
+async def _serve(backend, app):
+    backend.world.install(app)
     try:
-        async with asgi_client() as http:
+        async with asgi_client(app) as http:
             yield http
     finally:
-        backend.world.uninstall()
+        backend.world.uninstall(app)
         await backend.world.orchestrator.aclose()
 
 
 @pytest.fixture
-async def client(backend):
-    """The app over ASGI on `backend` (memory and moto)."""
-    async for http in _serve(backend):
+async def client(backend, host_app):
+    """The app over ASGI on `backend` (memory and moto), on both hosts."""
+    async for http in _serve(backend, host_app):
         yield http
 
 
 @pytest.fixture
-async def mem_client(memory_backend):
-    """The app over ASGI on the in-memory store only."""
-    async for http in _serve(memory_backend):
+async def mem_client(memory_backend, host_app):
+    """The app over ASGI on the in-memory store only, on both hosts."""
+    async for http in _serve(memory_backend, host_app):
         yield http
 
 
 @pytest.fixture
-async def moto_client(moto_backend):
-    """The app over ASGI on the DynamoDB store (moto) only."""
-    async for http in _serve(moto_backend):
+async def moto_client(moto_backend, host_app):
+    """The app over ASGI on the DynamoDB store (moto) only, on both hosts."""
+    async for http in _serve(moto_backend, host_app):
         yield http
 
 

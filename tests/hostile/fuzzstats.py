@@ -17,6 +17,6 @@ def summary() -> str:
     total = sum(OPERATIONS.values())
     by_status = ", ".join(f"{code}: {n}" for code, n in sorted(STATUSES.items()))
     return (
-        f"{total} cases over {len(OPERATIONS)} operations in {sum(SECONDS):.1f} s "
+        f"{total} cases over {len(OPERATIONS)} operations (both hosts) in {sum(SECONDS):.1f} s "
         f"(answers by status: {by_status})"
     )

@@ -12,10 +12,9 @@ from typing import Any
 import httpx
 
 import shared.errors
-from functions.app import app
 from orchestrator_standin.app import create_app as create_standin
 from shared.orchestrator.client import OrchestratorClient
-from shared.web import deps
+from shared.web import providers
 from tests.orchestrator_faults import FaultyTransport
 
 API = "/api/dashboard"
@@ -25,9 +24,9 @@ DEPLOY = "build and deploy the api service to staging"
 
 # The dependencies the routes (and the idempotency middleware) take the store and orchestrator
 # from; formerly get_store and deps._orchestrator.
-STORE_DEPENDENCY = deps.store_dependency
-ORCHESTRATOR_DEPENDENCY = deps.orchestrator_dependency
-SETTINGS_DEPENDENCY = deps.settings_dependency
+STORE_DEPENDENCY = providers.store_dependency
+ORCHESTRATOR_DEPENDENCY = providers.orchestrator_dependency
+SETTINGS_DEPENDENCY = providers.settings_dependency
 
 # An upstream answer as careless as they come: a trace, a file path, a botocore class name.
 UPSTREAM_TRACE = (
@@ -45,12 +44,12 @@ class World:
     orchestrator: OrchestratorClient
     standin: Any
 
-    def install(self) -> None:
+    def install(self, app) -> None:
         app.dependency_overrides[STORE_DEPENDENCY] = lambda: self.store
         app.dependency_overrides[ORCHESTRATOR_DEPENDENCY] = lambda: self.orchestrator
 
     @staticmethod
-    def uninstall() -> None:
+    def uninstall(app) -> None:
         app.dependency_overrides.clear()
 
 
@@ -64,8 +63,8 @@ def build_world(store) -> World:
     return World(store=store, link=link, orchestrator=orchestrator, standin=standin)
 
 
-def asgi_client(**kw) -> httpx.AsyncClient:
-    """The app over ASGI; app exceptions become the 500 answer a server would send."""
+def asgi_client(app, **kw) -> httpx.AsyncClient:
+    """`app` over ASGI; app exceptions become the 500 answer a server would send."""
     transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
     return httpx.AsyncClient(transport=transport, base_url="http://test", **kw)
 

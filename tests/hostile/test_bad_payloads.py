@@ -299,7 +299,7 @@ async def test_other_huge_or_bad_headers_break_nothing(client, backend, plan, he
     assert "access-control-allow-origin" not in answer.headers
 
 
-async def test_the_largest_valid_request_from_the_allowed_origin_works(client, backend):
+async def test_the_largest_valid_request_from_the_allowed_origin_works(client, backend, host):
     """The limits together: a 10,000-character message, a 128-character identity, a
     128-character Idempotency-Key, from the allowed origin."""
     user = "u" * 128
@@ -307,7 +307,13 @@ async def test_the_largest_valid_request_from_the_allowed_origin_works(client, b
     answer = await client.post(
         f"{API}/chat",
         json={"session_id": session_id, "message": "deploy " + "x" * (MAX_MESSAGE_CHARS - 7)},
-        headers={"X-User-Id": user, "Idempotency-Key": "k" * 128, "Origin": ALLOWED_ORIGIN},
+        # unique per run: the moto table outlives one test
+        headers={
+            "X-User-Id": user,
+            "Idempotency-Key": (uuid.uuid4().hex * 4)[:128],
+            "Origin": ALLOWED_ORIGIN,
+        },
     )
     assert answer.status_code == 200, answer.text[:300]
-    assert answer.headers["access-control-allow-origin"] == ALLOWED_ORIGIN
+    if host == "fastapi":  # deployed, CORS is API Gateway's
+        assert answer.headers["access-control-allow-origin"] == ALLOWED_ORIGIN

@@ -8,7 +8,6 @@ import logging
 import pytest
 from botocore.exceptions import ClientError, EndpointConnectionError
 
-from functions.app import app
 from shared.store.dynamodb import DynamoDBSessionStore
 from tests.hostile.conftest import new_session, session_with_plan
 from tests.hostile.support import (
@@ -69,10 +68,10 @@ def _assert_generic_500(answer):
 
 @pytest.mark.parametrize("name", list(REQUESTS))
 async def test_an_unexpected_exception_answers_the_generic_500_and_logs_the_trace(
-    mem_client, caplog, name
+    mem_client, host_app, caplog, name
 ):
     session_id, plan_id = await session_with_plan(mem_client)
-    app.dependency_overrides[STORE_DEPENDENCY] = _raise(RuntimeError(SECRET))
+    host_app.dependency_overrides[STORE_DEPENDENCY] = _raise(RuntimeError(SECRET))
 
     with caplog.at_level(logging.ERROR):
         answer = await _send(mem_client, name, session_id=session_id, plan_id=plan_id)
@@ -96,26 +95,32 @@ async def test_an_unexpected_exception_inside_the_store_answers_the_generic_500(
     _assert_generic_500(answer)
 
 
-async def test_an_unexpected_exception_from_the_orchestrator_dependency_answers_500(mem_client):
+async def test_an_unexpected_exception_from_the_orchestrator_dependency_answers_500(
+    mem_client, host_app
+):
     session_id = await new_session(mem_client)
-    app.dependency_overrides[ORCHESTRATOR_DEPENDENCY] = _raise(RuntimeError(SECRET))
+    host_app.dependency_overrides[ORCHESTRATOR_DEPENDENCY] = _raise(RuntimeError(SECRET))
     answer = await _send(mem_client, "chat", session_id=session_id)
     _assert_generic_500(answer)
 
 
-async def test_an_unexpected_exception_behind_an_idempotency_key_answers_500(mem_client):
+async def test_an_unexpected_exception_behind_an_idempotency_key_answers_500(
+    mem_client, host_app
+):
     """The idempotency middleware reaches the store before the routes do."""
     session_id = await new_session(mem_client)
-    app.dependency_overrides[STORE_DEPENDENCY] = _raise(RuntimeError(SECRET))
+    host_app.dependency_overrides[STORE_DEPENDENCY] = _raise(RuntimeError(SECRET))
     answer = await _send(
         mem_client, "chat", headers={**ALICE, "Idempotency-Key": "k-500"}, session_id=session_id
     )
     _assert_generic_500(answer)
 
 
-async def test_the_500_answer_is_readable_by_the_web_client(mem_client):
+# CORS is the all-in-one app's; deployed, API Gateway answers it (tests/lambda/test_template.py).
+@pytest.mark.parametrize("host", ["fastapi"])
+async def test_the_500_answer_is_readable_by_the_web_client(mem_client, host_app):
     session_id = await new_session(mem_client)
-    app.dependency_overrides[STORE_DEPENDENCY] = _raise(RuntimeError(SECRET))
+    host_app.dependency_overrides[STORE_DEPENDENCY] = _raise(RuntimeError(SECRET))
     answer = await _send(
         mem_client, "read session", headers={**ALICE, "Origin": ALLOWED_ORIGIN},
         session_id=session_id,
@@ -159,32 +164,34 @@ STORE_FAILURES = {
 
 @pytest.mark.parametrize("failure", list(STORE_FAILURES))
 @pytest.mark.parametrize("name", ["create session", "read session", "chat"])
-async def test_a_failing_store_answers_503_without_details(memory_backend, failure, name):
+async def test_a_failing_store_answers_503_without_details(
+    memory_backend, host_app, failure, name
+):
     world = memory_backend.world
     world.store = DynamoDBSessionStore(_FailingClient(STORE_FAILURES[failure]), "secret-table")
-    world.install()
+    world.install(host_app)
     try:
-        async with asgi_client() as http:
+        async with asgi_client(host_app) as http:
             answer = await _send(
                 http, name, session_id="6f0c3f0e-0d52-4c1c-9f5e-1c1a2b3c4d5e", plan_id="x"
             )
     finally:
-        world.uninstall()
+        world.uninstall(host_app)
         await world.orchestrator.aclose()
     assert_error(answer, 503, "store_unavailable")
     assert "secret" not in answer.text
 
 
-async def test_a_missing_table_answers_503_without_details(moto_table, moto_backend):
+async def test_a_missing_table_answers_503_without_details(moto_table, moto_backend, host_app):
     """A real botocore error from moto: ResourceNotFoundException for a table not there."""
     client = moto_table[0]
     moto_backend.world.store = DynamoDBSessionStore(client, "no-such-table-secret")
-    moto_backend.world.install()
+    moto_backend.world.install(host_app)
     try:
-        async with asgi_client() as http:
+        async with asgi_client(host_app) as http:
             answer = await _send(http, "create session")
     finally:
-        moto_backend.world.uninstall()
+        moto_backend.world.uninstall(host_app)
         await moto_backend.world.orchestrator.aclose()
     assert_error(answer, 503, "store_unavailable")
     assert "no-such-table" not in answer.text

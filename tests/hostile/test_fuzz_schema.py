@@ -44,10 +44,19 @@ from functions.app import app
 from shared.store.memory import InMemorySessionStore
 from tests.hostile import fuzzstats
 from tests.hostile.support import API, DEPLOY, build_world, error_shape_problems, leaks
+from tests.hosts import lambda_app
 
 FUZZ_EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "50"))
+# The FastAPI app's schema, served on each host: the Lambda router has no /openapi.json of its
+# own, and must answer as the schema documents all the same.
 SCHEMA = schemathesis.openapi.from_asgi("/openapi.json", app)
-OPERATIONS = [result.ok() for result in SCHEMA.get_all_operations()]
+LAMBDA_SCHEMA = schemathesis.openapi.from_dict(app.openapi())
+LAMBDA_SCHEMA.app = lambda_app()
+OPERATIONS = [
+    pytest.param(result.ok(), schema.app, id=f"{host}-{result.ok().label}")
+    for host, schema in (("fastapi", SCHEMA), ("lambda", LAMBDA_SCHEMA))
+    for result in schema.get_all_operations()
+]
 
 # Orchestrator faults the fuzzing injects.
 FUZZ_FAULTS = (
@@ -161,14 +170,14 @@ class Seeder:
 
 
 @pytest.fixture
-def fuzz_world():
+def fuzz_world(host_app):
     world = build_world(InMemorySessionStore())
-    world.install()
+    world.install(host_app)
     try:
-        with asgi.get_client(app) as http:
+        with asgi.get_client(host_app) as http:
             yield world, Seeder(http)
     finally:
-        world.uninstall()
+        world.uninstall(host_app)
         anyio.run(world.orchestrator.aclose)
 
 
@@ -217,8 +226,8 @@ def _headers(draw, operation) -> dict[str, str]:
     return headers
 
 
-@pytest.mark.parametrize("operation", OPERATIONS, ids=lambda operation: operation.label)
-def test_fuzz_operation(operation, fuzz_world):
+@pytest.mark.parametrize("operation, host_app", OPERATIONS)
+def test_fuzz_operation(operation, host_app, fuzz_world):
     world, seeder = fuzz_world
     cases = 0
     statuses: Counter = Counter()
@@ -279,7 +288,8 @@ def test_fuzz_operation(operation, fuzz_world):
     started = time.monotonic()
     run()
     elapsed = time.monotonic() - started
-    fuzzstats.record(operation.label, cases, statuses, elapsed)
+    host = "lambda" if host_app is LAMBDA_SCHEMA.app else "fastapi"
+    fuzzstats.record(f"{host} {operation.label}", cases, statuses, elapsed)
     print(f"{operation.label}: {cases} cases in {elapsed:.1f} s, {json.dumps(statuses)}")
     assert cases > 0, "no case was run"
     # The seeded ids must carry valid cases past the 404s into the real use cases.

@@ -51,9 +51,9 @@ async def test_the_413_answer_is_documented(mem_client):
     _conforms("POST", "/api/dashboard/chat", answer)
 
 
-async def test_the_401_answer_is_documented(mem_client):
+async def test_the_401_answer_is_documented(mem_client, host_app):
     session_id = await new_session(mem_client)
-    app.dependency_overrides[SETTINGS_DEPENDENCY] = lambda: Settings(require_identity=True)
+    host_app.dependency_overrides[SETTINGS_DEPENDENCY] = lambda: Settings(require_identity=True)
     answer = await mem_client.get(f"{API}/session/{session_id}")
     assert_error(answer, 401, "unauthenticated")
     _conforms("GET", "/api/dashboard/session/{session_id}", answer)

@@ -41,6 +41,9 @@ FUNCTIONS = {
     "plans": "functions.plans.handler",
 }
 BASELINE = "bench.baseline_handler"
+# Information: the baseline plus the orchestrator calls the dashboard makes for the same event
+# (bench/baseline_handler.py, BASELINE_ORCHESTRATOR_CALLS), with a plain synchronous httpx.Client.
+CALLS_SIDE = {"chat": "request+plan calls", "plans": "status call"}
 BREAKDOWN_SAMPLES = 3
 
 
@@ -100,12 +103,12 @@ def http_api_event(method: str, path: str, body: dict | None = None) -> dict:
 
 
 # The breakdown: what the cold path of each side spends its time on (informational).
-FRAMEWORKS = ["pydantic", "starlette.applications", "fastapi"]
 PHASES = {
     "app": [
-        ("pydantic + starlette + fastapi", FRAMEWORKS),
+        ("pydantic", ["pydantic.main"]),
         ("mangum + powertools", ["mangum", "aws_lambda_powertools"]),
         ("boto3 + DynamoDB client", ["boto3", "shared.store:get_store"]),
+        ("shared models + use cases", ["shared.models", "shared.services.sessions"]),
         ("httpx + orchestrator client", ["shared.orchestrator.factory:get_orchestrator"]),
     ],
     "baseline": [
@@ -211,6 +214,8 @@ def run(stack: Stack, *, samples: int, functions: list[str] | None = None) -> li
         POWERTOOLS_LOG_LEVEL="INFO",
     )
 
+    calls_env = dict(child_env, BASELINE_ORCHESTRATOR_CALLS="1")
+
     def events_for(function: str) -> list[dict]:
         if function == "sessions":
             path = f"/api/dashboard/session/{session_id}"
@@ -234,11 +239,13 @@ def run(stack: Stack, *, samples: int, functions: list[str] | None = None) -> li
               "(bench/runtime_deps.py)", flush=True)  # fmt: skip
         for i in range(-1, samples):  # i == -1: one warm-up round (disk cache, emulator JIT)
             for function in functions:
-                sides = [("app", FUNCTIONS[function]), ("baseline", BASELINE)]
+                sides = [("app", FUNCTIONS[function], child_env), ("baseline", BASELINE, child_env)]
+                if function in CALLS_SIDE:
+                    sides.append(("baseline+calls", BASELINE, calls_env))
                 if i % 2:
                     sides.reverse()
-                for side, module in sides:
-                    sample = run_child(module, events_for(function), child_env, workdir)
+                for side, module, side_env in sides:
+                    sample = run_child(module, events_for(function), side_env, workdir)
                     if i >= 0:
                         results.setdefault((function, side), []).append(sample)
             if i >= 0:
@@ -257,7 +264,9 @@ def run(stack: Stack, *, samples: int, functions: list[str] | None = None) -> li
 
     rows, figures = [], []
     for function in functions:
-        for side in ("app", "baseline"):
+        for side in ("app", "baseline", "baseline+calls"):
+            if (function, side) not in results:
+                continue
             s = results[(function, side)]
             rows.append([
                 function, side, ms(median([x.interpreter for x in s])),
@@ -275,6 +284,13 @@ def run(stack: Stack, *, samples: int, functions: list[str] | None = None) -> li
             f" = {ratio:.2f}x",
             f"<= {TARGET_RATIO}x", ratio <= TARGET_RATIO,
         ))  # fmt: skip
+        if function in CALLS_SIDE:
+            calls = results[(function, "baseline+calls")]
+            figures.append(Figure(
+                "1 cold start", f"{function}: total app/(baseline+{CALLS_SIDE[function]})",
+                f"{ms(median([x.total for x in app]))} / {ms(median([x.total for x in calls]))}"
+                f" = {median([x.total for x in app]) / median([x.total for x in calls]):.2f}x",
+            ))  # fmt: skip
         figures.append(Figure(
             "1 cold start", f"{function}: peak RSS app/baseline",
             f"{mib(median([x.maxrss_kib for x in app]))} / "

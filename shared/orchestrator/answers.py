@@ -3,7 +3,9 @@
 import uuid
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import ConfigDict, Field, model_validator
+
+from shared.models import Model
 
 
 def _is_uuid(value: str | None) -> bool:
@@ -13,7 +15,7 @@ def _is_uuid(value: str | None) -> bool:
         return False
 
 
-class _Answer(BaseModel):
+class _Answer(Model):
     model_config = ConfigDict(extra="allow")
 
 

@@ -5,7 +5,6 @@ from functools import lru_cache
 
 from shared.settings import Settings, get_settings
 from shared.store.base import SessionStore
-from shared.store.memory import InMemorySessionStore
 
 
 def dynamodb_client(settings: Settings):
@@ -31,6 +30,8 @@ def dynamodb_client(settings: Settings):
 def build_store(settings: Settings) -> SessionStore:
     ttl = timedelta(hours=settings.session_ttl_hours)
     if settings.session_store == "memory":
+        from shared.store.memory import InMemorySessionStore
+
         return InMemorySessionStore(ttl=ttl)
     from shared.store.dynamodb import DynamoDBSessionStore
 

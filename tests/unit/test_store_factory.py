@@ -50,14 +50,17 @@ async def test_moto_intercepts_the_client(monkeypatch):
     assert store._ttl == timedelta(hours=Settings().session_ttl_hours)
 
 
-def test_making_the_client_does_not_import_boto3():
-    """boto3 would add its resource layer and s3transfer to every cold start."""
+def test_making_the_store_imports_only_what_it_uses():
+    """boto3 would add its resource layer and s3transfer to every cold start; python-ulid (which
+    reads its package metadata when imported) is needed only to write messages."""
     code = (
         "import sys\n"
+        "import shared.services.sessions, shared.store.dynamodb\n"
         "from shared.settings import Settings\n"
-        "from shared.store import dynamodb_client\n"
-        "dynamodb_client(Settings(dynamodb_endpoint_url='http://127.0.0.1:1'))\n"
-        "assert 'boto3' not in sys.modules, 'boto3 imported'\n"
+        "from shared.store import build_store\n"
+        "build_store(Settings(session_store='dynamodb', dynamodb_endpoint_url='http://127.0.0.1:1'))\n"
+        "loaded = {'boto3', 'ulid', 'shared.store.memory'} & set(sys.modules)\n"
+        "assert not loaded, loaded\n"
     )
     done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True)
     assert done.returncode == 0, done.stderr[-2000:]

@@ -21,6 +21,17 @@ MessageText = Annotated[
 IdText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 
 
+def empty_list() -> list:
+    """A default_factory for an empty list. Not the builtin `list`: pydantic inspects a factory's
+    signature, and for a builtin that compiles the tokenizer's regexes (~1.5 ms, once)."""
+    return []
+
+
+def empty_dict() -> dict:
+    """A default_factory for an empty dict (see empty_list)."""
+    return {}
+
+
 class Model(BaseModel):
     """The base of this service's models (public, stored and the orchestrator's answers).
 
@@ -57,7 +68,7 @@ class ChatSession(Model):
     current_request_id: str | None = None
     current_plan_id: str | None = None
     messages: list[ChatMessage] = Field(
-        default_factory=list, description="The newest page of the history, oldest first"
+        default_factory=empty_list, description="The newest page of the history, oldest first"
     )
     older_messages_cursor: str | None = Field(
         default=None, description="Pass to GET .../messages?cursor= for the page before these"

@@ -5,7 +5,14 @@ from typing import Any, Literal
 
 from pydantic import Field
 
-from shared.models import ChatMessage, ExecutionUpdate, Model, Role, SessionStatus
+from shared.models import (
+    ChatMessage,
+    ExecutionUpdate,
+    Model,
+    Role,
+    SessionStatus,
+    empty_list,
+)
 
 # The plan's own lifecycle as this service tracks it. `approving` marks an approval claimed
 # here whose orchestrator call has not finished yet.
@@ -58,11 +65,11 @@ class PlanRecord(Model):
     # The person's first request and the changes asked since, in order: the context a
     # modification request must carry (the orchestrator has no modify endpoint).
     original_request: str
-    modifications: list[str] = Field(default_factory=list)
+    modifications: list[str] = Field(default_factory=empty_list)
     state: PlanState = "pending_approval"
     # The plan exactly as GET /api/v1/plan/{request_id} returned it (tasks, summary, complexity).
     plan: dict[str, Any]
-    dispatched_tasks: list[DispatchedTask] = Field(default_factory=list)
+    dispatched_tasks: list[DispatchedTask] = Field(default_factory=empty_list)
     # How the approval went: "executing" (tasks dispatched), "paused" (agents lacked capacity)
     # or "untracked" (approved, but the answer with the task ids was lost).
     dispatch_status: str | None = None

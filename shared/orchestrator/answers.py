@@ -3,7 +3,9 @@
 import uuid
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import ConfigDict, Field, model_validator
+
+from shared.models import Model, empty_dict, empty_list
 
 
 def _is_uuid(value: str | None) -> bool:
@@ -13,7 +15,7 @@ def _is_uuid(value: str | None) -> bool:
         return False
 
 
-class _Answer(BaseModel):
+class _Answer(Model):
     model_config = ConfigDict(extra="allow")
 
 
@@ -21,8 +23,8 @@ class RequestAnswer(_Answer):
     request_id: str
     status: str  # parsing_complete | requires_clarification | parsing_failed
     decomposed_request: dict[str, Any] | None = None
-    ambiguities: list[str] = Field(default_factory=list)
-    out_of_scope: list[str] = Field(default_factory=list)
+    ambiguities: list[str] = Field(default_factory=empty_list)
+    out_of_scope: list[str] = Field(default_factory=empty_list)
     error: str | None = None
 
 
@@ -31,10 +33,10 @@ class WorkTask(_Answer):
     name: str
     work_type: str = ""
     agent_type: str = ""
-    parameters: dict[str, Any] = Field(default_factory=dict)
-    resource_requirements: dict[str, int] = Field(default_factory=dict)
-    depends_on: list[int] = Field(default_factory=list)
-    alternatives: list[Any] = Field(default_factory=list)
+    parameters: dict[str, Any] = Field(default_factory=empty_dict)
+    resource_requirements: dict[str, int] = Field(default_factory=empty_dict)
+    depends_on: list[int] = Field(default_factory=empty_list)
+    alternatives: list[Any] = Field(default_factory=empty_list)
     estimated_external_ai_calls: int = 0
 
 
@@ -45,7 +47,7 @@ class PlanAnswer(_Answer):
     human_readable_summary: str = ""
     complexity_level: Literal["simple", "medium", "complex"] | None = None
     will_use_external_ai: bool = False
-    tasks: list[WorkTask] = Field(default_factory=list)
+    tasks: list[WorkTask] = Field(default_factory=empty_list)
     error: str | None = None
 
     @model_validator(mode="after")
@@ -77,7 +79,7 @@ class DispatchedEntry(_Answer):
 class DispatchResult(_Answer):
     plan_id: str | None = None
     status: str  # executing | paused
-    dispatched_tasks: list[DispatchedEntry] = Field(default_factory=list)
+    dispatched_tasks: list[DispatchedEntry] = Field(default_factory=empty_list)
     paused_tasks: int | None = None
     message: str | None = None
 

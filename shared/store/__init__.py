@@ -5,20 +5,21 @@ from functools import lru_cache
 
 from shared.settings import Settings, get_settings
 from shared.store.base import SessionStore
-from shared.store.memory import InMemorySessionStore
 
 
 def dynamodb_client(settings: Settings):
-    # Imported here so the in-memory path (and its tests) never pays for boto3's import.
-    import boto3
+    # botocore directly: boto3.client() makes the very same client class, but importing boto3
+    # also imports its resource layer and s3transfer, which this service never uses.
+    # Imported here so the in-memory path (and its tests) never pays for botocore's import.
     from botocore.config import Config
+    from botocore.session import get_session
 
     config = Config(
         connect_timeout=2,
         read_timeout=5,
         retries={"mode": "standard", "max_attempts": 3},  # botocore retries throttling itself
     )
-    return boto3.client(
+    return get_session().create_client(
         "dynamodb",
         region_name=settings.aws_region,
         endpoint_url=settings.dynamodb_endpoint_url,
@@ -29,6 +30,8 @@ def dynamodb_client(settings: Settings):
 def build_store(settings: Settings) -> SessionStore:
     ttl = timedelta(hours=settings.session_ttl_hours)
     if settings.session_store == "memory":
+        from shared.store.memory import InMemorySessionStore
+
         return InMemorySessionStore(ttl=ttl)
     from shared.store.dynamodb import DynamoDBSessionStore
 

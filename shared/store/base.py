@@ -1,9 +1,7 @@
 """The SessionStore protocol, and the pieces every implementation shares."""
 
 from datetime import datetime, timedelta
-from typing import Protocol
-
-from ulid import ULID
+from typing import TYPE_CHECKING, Protocol
 
 from shared.models import ChatMessage
 from shared.store.records import (
@@ -15,6 +13,9 @@ from shared.store.records import (
     SessionRecord,
     StoredPage,
 )
+
+if TYPE_CHECKING:
+    from ulid import ULID
 
 
 class SessionStore(Protocol):
@@ -69,16 +70,20 @@ class SessionStore(Protocol):
         ...
 
 
-def new_message_id() -> ULID:
+def new_message_id() -> "ULID":
+    # Imported on first use: python-ulid reads its package metadata when imported (a few ms),
+    # and the sessions function never writes a message.
+    from ulid import ULID
+
     return ULID()
 
 
-def message_sort_key(message_ulid: ULID) -> str:
+def message_sort_key(message_ulid: "ULID") -> str:
     return f"MSG#{message_ulid}"
 
 
 def build_message(
-    session_id: str, new: NewMessage, message_ulid: ULID, timestamp: datetime
+    session_id: str, new: NewMessage, message_ulid: "ULID", timestamp: datetime
 ) -> ChatMessage:
     # The public id is the ULID in UUID form: a valid UUID that still sorts by time.
     return ChatMessage(

@@ -3,9 +3,16 @@
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 
-from shared.models import ChatMessage, ExecutionUpdate, Role, SessionStatus
+from shared.models import (
+    ChatMessage,
+    ExecutionUpdate,
+    Model,
+    Role,
+    SessionStatus,
+    empty_list,
+)
 
 # The plan's own lifecycle as this service tracks it. `approving` marks an approval claimed
 # here whose orchestrator call has not finished yet.
@@ -29,7 +36,7 @@ def expiry(ttl: timedelta, now: datetime | None = None) -> int:
     return int(((now or utcnow()) + ttl).timestamp())
 
 
-class SessionRecord(BaseModel):
+class SessionRecord(Model):
     session_id: str
     user_id: str
     status: SessionStatus = "idle"
@@ -41,7 +48,7 @@ class SessionRecord(BaseModel):
     expires_at: int
 
 
-class DispatchedTask(BaseModel):
+class DispatchedTask(Model):
     """One entry of the approve answer's dispatched_tasks, kept because it is given only once."""
 
     order: int
@@ -50,7 +57,7 @@ class DispatchedTask(BaseModel):
     error: str | None = None
 
 
-class PlanRecord(BaseModel):
+class PlanRecord(Model):
     plan_id: str
     session_id: str
     user_id: str
@@ -58,11 +65,11 @@ class PlanRecord(BaseModel):
     # The person's first request and the changes asked since, in order: the context a
     # modification request must carry (the orchestrator has no modify endpoint).
     original_request: str
-    modifications: list[str] = Field(default_factory=list)
+    modifications: list[str] = Field(default_factory=empty_list)
     state: PlanState = "pending_approval"
     # The plan exactly as GET /api/v1/plan/{request_id} returned it (tasks, summary, complexity).
     plan: dict[str, Any]
-    dispatched_tasks: list[DispatchedTask] = Field(default_factory=list)
+    dispatched_tasks: list[DispatchedTask] = Field(default_factory=empty_list)
     # How the approval went: "executing" (tasks dispatched), "paused" (agents lacked capacity)
     # or "untracked" (approved, but the answer with the task ids was lost).
     dispatch_status: str | None = None
@@ -75,13 +82,13 @@ class PlanRecord(BaseModel):
     expires_at: int
 
 
-class NewMessage(BaseModel):
+class NewMessage(Model):
     role: Role
     content: str
     metadata: dict[str, Any] | None = None
 
 
-class SessionChanges(BaseModel):
+class SessionChanges(Model):
     """Fields a use case may change on a session; None means 'leave as is' except where listed."""
 
     status: SessionStatus | None = None
@@ -91,7 +98,7 @@ class SessionChanges(BaseModel):
     clear: frozenset[Literal["current_request_id", "current_plan_id"]] = frozenset()
 
 
-class PlanChanges(BaseModel):
+class PlanChanges(Model):
     state: PlanState | None = None
     dispatched_tasks: list[DispatchedTask] | None = None
     dispatch_status: str | None = None
@@ -99,12 +106,12 @@ class PlanChanges(BaseModel):
     approved_at: datetime | None = None
 
 
-class StoredPage(BaseModel):
+class StoredPage(Model):
     messages: list[ChatMessage]  # newest first, as read
     next_cursor: str | None = None
 
 
-class IdempotencyRecord(BaseModel):
+class IdempotencyRecord(Model):
     """The first answer to a request sent with an Idempotency-Key, kept to answer repeats."""
 
     key: str  # the caller's identity and the header value, scoped so callers cannot collide

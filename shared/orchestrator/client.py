@@ -9,7 +9,6 @@ Retry rules (at most `max_attempts`, exponential backoff):
   the orchestrator's plan generation and approve are not idempotent.
 """
 
-import asyncio
 import logging
 import ssl
 from typing import Any, Literal, TypeVar
@@ -18,6 +17,12 @@ from urllib.request import getproxies
 
 import httpx
 from pydantic import BaseModel, ValidationError
+from tenacity import (
+    AsyncRetrying,
+    retry_if_exception,
+    stop_after_attempt,
+    wait_exponential,
+)
 
 from shared.errors import (
     OrchestratorBadAnswer,
@@ -39,7 +44,6 @@ logger = logging.getLogger(__name__)
 Answer = TypeVar("Answer", bound=BaseModel)
 CancelOutcome = Literal["cancelled", "already_finished", "unknown"]
 
-MAX_BACKOFF_SECONDS = 2.0
 _NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout)
 _SAFE_TO_REPEAT = (httpx.TimeoutException, httpx.RemoteProtocolError, httpx.ReadError)
 
@@ -100,27 +104,20 @@ class OrchestratorClient:
     async def aclose(self) -> None:
         await self._http.aclose()
 
-    def _backoff_after(self, attempt: int) -> float:
-        """The wait after failed attempt number `attempt` (1, 2, ...): doubling, capped."""
-        return min(self._backoff * 2 ** (attempt - 1), MAX_BACKOFF_SECONDS)
-
     async def _send(self, method: str, path: str, *, repeatable: bool, **kwargs: Any):
-        # A plain loop rather than a retry library: importing one (tenacity) cost ~4 ms of the
-        # cold starts that talk to the orchestrator. The last attempt's error is raised as is.
-        retryable = _retryable(repeatable)
+        retrying = AsyncRetrying(
+            stop=stop_after_attempt(self._max_attempts),
+            wait=wait_exponential(multiplier=self._backoff, max=2.0),
+            retry=retry_if_exception(_retryable(repeatable)),
+            reraise=True,
+        )
         try:
-            attempt = 1
-            while True:
-                try:
+            async for attempt in retrying:
+                with attempt:
                     response = await self._http.request(method, path, **kwargs)
                     if response.status_code >= 500:
                         raise _UpstreamServerError(response)
                     return response
-                except Exception as error:
-                    if attempt >= self._max_attempts or not retryable(error):
-                        raise
-                await asyncio.sleep(self._backoff_after(attempt))
-                attempt += 1
         except _NOT_SENT as error:
             raise OrchestratorUnreachable("The orchestrator cannot be reached.") from error
         except httpx.TimeoutException as error:

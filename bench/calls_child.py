@@ -15,7 +15,6 @@ import os
 import sys
 from collections import Counter
 
-import boto3
 import httpx
 
 USER = os.environ.get("BENCH_USER", "bench-user")
@@ -33,15 +32,16 @@ def _count(model=None, **_: object) -> None:
 
 
 def install_hook() -> None:
-    # The store creates its client from boto3's default session on first use; a handler
-    # registered on that session is copied into every client it creates.
-    boto3.setup_default_session()
-    boto3.DEFAULT_SESSION.events.register("before-call.dynamodb.*", _count)
+    # On the client of the process's one store, the one the app's requests use.
+    from shared.store import get_store
+
+    get_store()._client.meta.events.register("before-call.dynamodb.*", _count)
 
 
 async def main() -> None:
+    from functions.app import app
+
     install_hook()
-    from functions.app import app  # after the hook: the store's client is created lazily
 
     rows: list[dict] = []
     headers = {"X-User-Id": USER}

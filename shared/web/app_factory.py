@@ -25,7 +25,10 @@ def in_lambda() -> bool:
 def create_app(*groups: Iterable[Operation], title: str = "Chiffon Dashboard API") -> FastAPI:
     # In Lambda nobody reads the docs, and building the OpenAPI schema costs cold-start time.
     docs = {} if not in_lambda() else {"openapi_url": None, "docs_url": None, "redoc_url": None}
-    app = FastAPI(title=title, version="0.1.0", **docs)
+    # No redirect of "/path/" to "/path": API Gateway's routes are exact, so the functions
+    # answer 404 there, and so does the local app (a redirect would also spend an
+    # Idempotency-Key on a request no operation serves).
+    app = FastAPI(title=title, version="0.1.0", redirect_slashes=False, **docs)
     install_error_handlers(app)
     app.add_middleware(CatchAllMiddleware)  # innermost: inside CORS where the app adds it
     # Outermost last: the body limit applies before the idempotency middleware reads a body.

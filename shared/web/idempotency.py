@@ -32,7 +32,7 @@ from shared.web.errors import error_response
 HEADER = "Idempotency-Key"
 TTL_SECONDS = 24 * 3600
 _VALID_KEY = re.compile(r"^[A-Za-z0-9._:\-]{1,128}$")
-_PROTECTED = re.compile(r"^/api/dashboard/(chat|plan/[^/]+/(approve|reject|modify|abort))/?$")
+_PROTECTED = re.compile(r"^/api/dashboard/(chat|plan/[^/]+/(approve|reject|modify|abort))$")
 
 
 def _digest(*parts: bytes) -> str:

@@ -12,6 +12,15 @@ def _too_large():
     return error_response(413, "payload_too_large", "The request body is too large.")
 
 
+def _within(length: str, max_bytes: int) -> bool:
+    # ASCII digits only ("²".isdigit() is true), and short enough for int() to read: a header
+    # of thousands of digits is simply too large, not a fault.
+    digits = length.strip()
+    if not (digits.isascii() and digits.isdigit()) or len(digits) > len(str(max_bytes)):
+        return False
+    return int(digits) <= max_bytes
+
+
 class BodyLimitMiddleware:
     def __init__(self, app: ASGIApp, max_bytes: int = MAX_BODY_BYTES):
         self.app = app
@@ -22,7 +31,7 @@ class BodyLimitMiddleware:
             await self.app(scope, receive, send)
             return
         length = Headers(scope).get("content-length")
-        if length is not None and (not length.isdigit() or int(length) > self.max_bytes):
+        if length is not None and not _within(length, self.max_bytes):
             await _too_large()(scope, receive, send)
             return
         # Read here, at most max_bytes of it: a body that streams past the limit is refused

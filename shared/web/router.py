@@ -102,6 +102,8 @@ class Api:
             answer = await self._answer(route, params, scope, receive)
         except _InvalidRequest as error:
             answer = invalid_request(error.errors)
+        except _ParseError:
+            answer = error_response(400, "invalid_request", "There was an error parsing the body")
         except DashboardError as error:
             answer = error_response(error.status, error.code, error.message)
         await answer(scope, receive, send)
@@ -131,8 +133,9 @@ class Api:
         headers = {}
         if isinstance(result, Answer):
             result, headers = result.body, result.headers
-        body = result.model_dump_json() if isinstance(result, BaseModel) else json.dumps(result)
-        return JSONAnswer(operation.status_code, body, headers)
+        if isinstance(result, BaseModel):
+            return JSONAnswer(operation.status_code, result.model_dump_json(), headers)
+        return JSONAnswer.of(operation.status_code, result, headers)
 
 
 class _InvalidRequest(Exception):
@@ -140,10 +143,14 @@ class _InvalidRequest(Exception):
         self.errors = errors
 
 
-def _located(where: str, validate, value):
+class _ParseError(Exception):
+    """A body announced as JSON that cannot be read at all."""
+
+
+def _located(where: str, validate, value, **options):
     """Validate, with the error locations FastAPI reports (("body", "message"), ...)."""
     try:
-        return validate(value)
+        return validate(value, **options)
     except ValidationError as error:
         errors = error.errors(include_url=False)
         raise _InvalidRequest([{**e, "loc": (where, *e["loc"])} for e in errors]) from None
@@ -155,16 +162,23 @@ def _query_params(scope: Scope) -> dict[str, str]:
 
 
 def _is_json(content_type: str) -> bool:
-    mime = content_type.split(";", 1)[0].strip().lower()
-    return mime == "application/json" or (
-        mime.startswith("application/") and mime.endswith("+json")
-    )
+    # As FastAPI reads it (email.message): exactly one "/" or it is not a type at all.
+    main, slash, subtype = content_type.split(";", 1)[0].strip().lower().partition("/")
+    if not slash or "/" in subtype:
+        return False
+    return main == "application" and (subtype == "json" or subtype.endswith("+json"))
+
+
+_EMPTY = object()  # no body at all, as opposed to a JSON null
 
 
 async def _read_model(route: _Route, scope: Scope, receive: Receive) -> Any:
+    """The body as FastAPI reads it: JSON only when announced as JSON, an empty body missing,
+    anything else validated (from attributes, so a non-object gets FastAPI's message and not
+    the model's class name)."""
     operation = route.operation
     raw = await read_body(receive)
-    value: Any = None
+    value: Any = _EMPTY
     if raw:
         content_type = Headers(scope).get("content-type")
         if not content_type or not _is_json(content_type):
@@ -172,13 +186,16 @@ async def _read_model(route: _Route, scope: Scope, receive: Receive) -> Any:
         else:
             try:
                 value = json.loads(raw)
-            except (ValueError, RecursionError):  # not JSON, not text, or nested too deep
+            except json.JSONDecodeError:
                 raise _InvalidRequest([{"type": "json_invalid", "loc": ("body",)}]) from None
+            except (ValueError, RecursionError):  # not text, or nested too deep
+                raise _ParseError() from None
     if not operation.body_required:
-        return _located("body", route.optional_body.validate_python, value)
-    if value is None:
+        value = None if value is _EMPTY else value
+        return _located("body", route.optional_body.validate_python, value, from_attributes=True)
+    if value is _EMPTY:
         raise _InvalidRequest([{"type": "missing", "loc": ("body",)}])
-    return _located("body", operation.body.model_validate, value)
+    return _located("body", operation.body.model_validate, value, from_attributes=True)
 
 
 async def _lifespan(receive: Receive, send: Send) -> None:

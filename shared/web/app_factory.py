@@ -6,14 +6,13 @@ from collections.abc import Iterable
 from fastapi import FastAPI
 
 from shared.settings import get_settings
-from shared.store import get_store
 from shared.web.errors import CatchAllMiddleware
 from shared.web.fastapi_errors import install_error_handlers
 from shared.web.fastapi_routes import router_for
 from shared.web.idempotency import IdempotencyMiddleware
 from shared.web.limits import MAX_BODY_BYTES, BodyLimitMiddleware
 from shared.web.operations import Operation
-from shared.web.providers import store_dependency
+from shared.web.providers import store_unless_overridden
 
 __all__ = ["MAX_BODY_BYTES", "create_app", "in_lambda"]
 
@@ -34,7 +33,7 @@ def create_app(*groups: Iterable[Operation], title: str = "Chiffon Dashboard API
     # Outermost last: the body limit applies before the idempotency middleware reads a body.
     app.add_middleware(
         IdempotencyMiddleware,
-        store=lambda: (app.dependency_overrides.get(store_dependency) or get_store)(),
+        store=lambda: store_unless_overridden(app.dependency_overrides),
     )
     app.add_middleware(BodyLimitMiddleware)
 

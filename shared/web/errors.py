@@ -22,14 +22,21 @@ HTTP_CODES = {
 }
 
 
+INTERNAL_ERROR = "Something went wrong on our side."
+
+
+def error_content(code: str, message: str) -> dict:
+    return {"error": {"code": code, "message": message}}
+
+
 def error_response(
     status: int, code: str, message: str, headers: dict[str, str] | None = None
 ) -> JSONAnswer:
-    return JSONAnswer.of(status, {"error": {"code": code, "message": message}}, headers)
+    return JSONAnswer.of(status, error_content(code, message), headers)
 
 
 def internal_error() -> JSONAnswer:
-    return error_response(500, "internal_error", "Something went wrong on our side.")
+    return error_response(500, "internal_error", INTERNAL_ERROR)
 
 
 def describe_validation_errors(errors: Iterable[Mapping[str, Any]]) -> str:

@@ -9,15 +9,15 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from shared.errors import DashboardError
 from shared.web.errors import (
     HTTP_CODES,
+    INTERNAL_ERROR,
     describe_validation_errors,
+    error_content,
     logger,
 )
 
 
 def _json(status: int, code: str, message: str, headers=None) -> JSONResponse:
-    return JSONResponse(
-        status_code=status, content={"error": {"code": code, "message": message}}, headers=headers
-    )
+    return JSONResponse(status_code=status, content=error_content(code, message), headers=headers)
 
 
 async def _dashboard_error(_: Request, error: DashboardError) -> JSONResponse:
@@ -37,7 +37,7 @@ async def _http_error(_: Request, error: StarletteHTTPException) -> JSONResponse
 
 async def _unexpected(_: Request, error: Exception) -> JSONResponse:
     logger.exception("unhandled error")  # the trace goes to the log, never to the caller
-    return _json(500, "internal_error", "Something went wrong on our side.")
+    return _json(500, "internal_error", INTERNAL_ERROR)
 
 
 def install_error_handlers(app: FastAPI) -> None:

@@ -2,7 +2,16 @@
 the size (Content-Length) or streams it (chunked). A pure ASGI middleware: it costs nothing on
 requests without a body."""
 
-from shared.web.asgi import ASGIApp, Headers, Message, Receive, Scope, Send, replaying
+from shared.web.asgi import (
+    ASGIApp,
+    BodyTooLarge,
+    Headers,
+    Receive,
+    Scope,
+    Send,
+    read_body,
+    replaying,
+)
 from shared.web.errors import error_response
 
 MAX_BODY_BYTES = 64 * 1024  # a chat message is at most 10,000 characters; nothing needs more
@@ -36,18 +45,9 @@ class BodyLimitMiddleware:
             return
         # Read here, at most max_bytes of it: a body that streams past the limit is refused
         # before the app sees any of it, whatever the app would have done with it.
-        chunks: list[bytes] = []
-        received = 0
-        while True:
-            message: Message = await receive()
-            if message["type"] != "http.request":
-                break
-            chunk = message.get("body", b"")
-            received += len(chunk)
-            if received > self.max_bytes:
-                await _too_large()(scope, receive, send)
-                return
-            chunks.append(chunk)
-            if not message.get("more_body", False):
-                break
-        await self.app(scope, replaying(b"".join(chunks)), send)
+        try:
+            body = await read_body(receive, self.max_bytes)
+        except BodyTooLarge:
+            await _too_large()(scope, receive, send)
+            return
+        await self.app(scope, replaying(body), send)

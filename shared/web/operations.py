@@ -50,3 +50,7 @@ class Operation:
     @property
     def path_params(self) -> tuple[str, ...]:
         return tuple(_PARAM.findall(self.path))
+
+    def path_pattern(self) -> re.Pattern:
+        """The path as a regex with one named group per parameter (a segment each)."""
+        return re.compile("^" + _PARAM.sub(r"(?P<\1>[^/]+)", self.path) + "$")

@@ -24,6 +24,12 @@ async def store_dependency() -> SessionStore:
     return get_store()
 
 
+def store_unless_overridden(overrides: dict) -> SessionStore:
+    """The store for code outside the routes (the Idempotency-Key middleware), honouring a
+    test's override of store_dependency like the routes do."""
+    return (overrides.get(store_dependency) or get_store)()
+
+
 async def orchestrator_dependency() -> "OrchestratorClient":
     # Imported lazily: the sessions function never talks to the orchestrator.
     from shared.orchestrator.factory import get_orchestrator

@@ -10,7 +10,6 @@ bad input; 404 and 405 (with Allow) for unknown routes; the response model seria
 
 import inspect
 import json
-import re
 from collections.abc import Iterable, Sequence
 from functools import cached_property
 from typing import Any
@@ -21,20 +20,23 @@ from pydantic import BaseModel, TypeAdapter, ValidationError
 from shared.errors import DashboardError
 from shared.identity import caller_from
 from shared.services.context import Context
-from shared.store import get_store
 from shared.web.asgi import Headers, JSONAnswer, Receive, Scope, Send, read_body
 from shared.web.errors import CatchAllMiddleware, error_response, invalid_request
 from shared.web.idempotency import IdempotencyMiddleware
 from shared.web.limits import BodyLimitMiddleware
 from shared.web.operations import Answer, Operation
-from shared.web.providers import orchestrator_dependency, settings_dependency, store_dependency
+from shared.web.providers import (
+    orchestrator_dependency,
+    settings_dependency,
+    store_dependency,
+    store_unless_overridden,
+)
 
 
 class _Route:
     def __init__(self, operation: Operation):
         self.operation = operation
-        pattern = re.sub(r"{(\w+)}", r"(?P<\1>[^/]+)", operation.path)
-        self.pattern = re.compile(f"^{pattern}$")
+        self.pattern = operation.path_pattern()
 
     @cached_property
     def optional_body(self) -> TypeAdapter:
@@ -73,7 +75,7 @@ class Api:
         return await value if inspect.isawaitable(value) else value
 
     def _store_for_middleware(self):
-        return (self.dependency_overrides.get(store_dependency) or get_store)()
+        return store_unless_overridden(self.dependency_overrides)
 
     async def _context(self, scope: Scope, operation: Operation) -> Context:
         settings = await self._provide(settings_dependency)

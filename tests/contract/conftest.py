@@ -1,5 +1,6 @@
 """The same contract runs against every SessionStore: in-memory, moto and DynamoDB Local."""
 
+import threading
 import uuid
 from datetime import timedelta
 
@@ -10,6 +11,23 @@ from shared.store.dynamodb import DynamoDBSessionStore
 from shared.store.memory import InMemorySessionStore
 
 BACKENDS = ["memory", "moto", pytest.param("dynamodb_local", marks=pytest.mark.dynamodb_local)]
+
+
+def _one_call_at_a_time(client):
+    """DynamoDB applies each call atomically; moto does not under threads (the store calls
+    through asyncio.to_thread): a transaction cancelled in one thread can roll back over another
+    thread's write, and a concurrent-writers test then sees a message that was refused (about 1
+    run in 20). Serialising moto's calls gives it the atomicity the real service has; DynamoDB
+    Local runs the same tests unserialised."""
+    lock = threading.Lock()
+    make_api_call = client._make_api_call
+
+    def serialised(operation_name, params):
+        with lock:
+            return make_api_call(operation_name, params)
+
+    client._make_api_call = serialised
+    return client
 
 
 @pytest.fixture
@@ -23,7 +41,7 @@ def make_store(request, backend):
         from moto import mock_aws
 
         with mock_aws():
-            client = boto3.client("dynamodb", region_name="us-east-1")
+            client = _one_call_at_a_time(boto3.client("dynamodb", region_name="us-east-1"))
             create_table(client, "sessions")
             yield lambda ttl=timedelta(days=7): DynamoDBSessionStore(client, "sessions", ttl=ttl)
         return

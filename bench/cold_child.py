@@ -8,6 +8,11 @@ just before it started this process. Nothing else is imported before the first s
 BENCH_PHASES (JSON: [[label, ["module" | "module:function", ...]], ...]) imports (or calls) those
 first, one stamp per phase, to break the cold start down; the handler import is then the rest.
 
+The peak RSS is this process's own high-water mark (VmHWM in /proc/self/status), read after the
+last event. Not the parent's os.wait4 ru_maxrss: at exec Linux folds the pre-exec memory (the
+forked copy of the parent, the benchmark runner) into ru_maxrss, so every child reported the
+runner's RSS (65.9 MiB for every side) instead of its own.
+
 BENCH_REFUSE_MODULES (comma-separated top-level names) makes those imports fail as they would in
 Lambda, where only the runtime dependencies are installed (see bench/runtime_deps.py).
 """
@@ -54,6 +59,15 @@ class LambdaContext:
         return 29_000
 
 
+def peak_rss_kib() -> int:
+    """This process's peak resident set size since exec (KiB)."""
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1])
+    raise RuntimeError("no VmHWM in /proc/self/status")
+
+
 def main() -> None:
     module_name, events_path = sys.argv[1], sys.argv[2]
     with open(events_path) as f:
@@ -82,6 +96,7 @@ def main() -> None:
         "answers": stamps,
         "statuses": statuses,
         "modules": len(sys.modules),
+        "peak_rss_kib": peak_rss_kib(),
         "phases": phases,
     }
     sys.stdout.write("\nBENCH_RESULT " + json.dumps(result) + "\n")

@@ -3,7 +3,9 @@
 Each sample is a fresh `python -m bench.cold_child` process that imports the handler module and
 answers one API Gateway HTTP API v2.0 event against DynamoDB Local (chat: and the stand-in), then
 one more (warm) event. Wall time is measured from just before the process is started to the
-answer of the first event; peak RSS is the child's ru_maxrss (os.wait4).
+answer of the first event; CPU time is the child's user + system time (os.wait4), which moves less
+than wall time on a shared machine; peak RSS is the child's own high-water mark (VmHWM, read by
+the child: see bench/cold_child.py).
 """
 
 from __future__ import annotations
@@ -126,6 +128,7 @@ class Sample:
     first_event: float  # the cold event
     total: float  # process start -> answer of the cold event
     warm_event: float
+    cpu: float  # user + system seconds of the whole child (imports, both events, exit)
     maxrss_kib: int
     modules: int
     phases: list
@@ -162,7 +165,8 @@ def run_child(module: str, events: list[dict], env: dict[str, str], workdir: Pat
         first_event=answers[0] - result["imported"],
         total=answers[0] - spawned,
         warm_event=answers[1] - answers[0] if len(answers) > 1 else float("nan"),
-        maxrss_kib=usage.ru_maxrss,
+        cpu=usage.ru_utime + usage.ru_stime,
+        maxrss_kib=result["peak_rss_kib"],
         modules=result["modules"],
         phases=result["phases"],
     )
@@ -283,7 +287,8 @@ def run(stack: Stack, *, samples: int, functions: list[str] | None = None) -> li
                 function, side, ms(median([x.interpreter for x in s])),
                 ms(median([x.imports for x in s])), ms(median([x.first_event for x in s])),
                 ms(median([x.total for x in s])), ms(median([x.warm_event for x in s])),
-                mib(median([x.maxrss_kib for x in s])), str(s[0].modules),
+                ms(median([x.cpu for x in s])), mib(median([x.maxrss_kib for x in s])),
+                str(s[0].modules),
             ])  # fmt: skip
         app = results[(function, "app")]
         base = results[(function, "baseline")]
@@ -294,6 +299,12 @@ def run(stack: Stack, *, samples: int, functions: list[str] | None = None) -> li
             f"{ms(median([x.total for x in app]))} / {ms(median([x.total for x in base]))}"
             f" = {ratio:.2f}x",
             f"<= {TARGET_RATIO}x", ratio <= TARGET_RATIO,
+        ))  # fmt: skip
+        # Information: CPU time of the whole child, steadier than wall time on a shared machine.
+        app_cpu, base_cpu = median([x.cpu for x in app]), median([x.cpu for x in base])
+        figures.append(Figure(
+            "1 cold start", f"{function}: CPU time of the process app/baseline",
+            f"{ms(app_cpu)} / {ms(base_cpu)} = {app_cpu / base_cpu:.2f}x",
         ))  # fmt: skip
         if function in CALLS_SIDE:
             calls = results[(function, "baseline+calls")]
@@ -310,7 +321,7 @@ def run(stack: Stack, *, samples: int, functions: list[str] | None = None) -> li
     print(f"  medians (n={samples} per row):")
     print_table(
         ["function", "side", "interpreter", "import", "1st event", "total", "warm event",
-         "peak RSS", "modules"],
+         "CPU (child)", "peak RSS", "modules"],
         rows,
     )  # fmt: skip
     print(f"  breakdown (separate runs, {BREAKDOWN_SAMPLES} each; the phases are imported in this "

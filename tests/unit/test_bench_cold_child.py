@@ -20,7 +20,7 @@ def test_the_child_reports_its_own_peak_rss_not_its_parents(tmp_path):
     events = tmp_path / "events.json"
     events.write_text(json.dumps([{}, {}]))
     ballast = bytearray(300 * 1024 * 1024)  # the parent holds 300 MiB when it starts the child
-    ballast[:: 4096] = b"x" * len(ballast[:: 4096])  # touched, so it is resident
+    ballast[::4096] = b"x" * len(ballast[::4096])  # touched, so it is resident
     child = subprocess.run(
         [sys.executable, "-m", "bench.cold_child", "tiny_handler", str(events)],
         cwd=ROOT, env={"PYTHONPATH": f"{ROOT}:{tmp_path}"}, capture_output=True, text=True,

@@ -84,16 +84,18 @@ def main() -> None:
     t_import = time.perf_counter()
     module = importlib.import_module(module_name)
     t_imported = time.perf_counter()
-    stamps, statuses = [], []
+    stamps, statuses, cpu_stamps = [], [], []
     for event in events:
         answer = module.handler(event, LambdaContext())
         stamps.append(time.perf_counter())
+        cpu_stamps.append(time.process_time())  # CPU of all threads since the process began
         statuses.append(answer.get("statusCode"))
     result = {
         "main": T_MAIN,
         "import_start": t_import,
         "imported": t_imported,
         "answers": stamps,
+        "cpu_at_answers": cpu_stamps,
         "statuses": statuses,
         "modules": len(sys.modules),
         "peak_rss_kib": peak_rss_kib(),

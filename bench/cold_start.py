@@ -300,7 +300,7 @@ def run(stack: Stack, *, samples: int, functions: list[str] | None = None) -> li
             f" = {ratio:.2f}x",
             f"<= {TARGET_RATIO}x", ratio <= TARGET_RATIO,
         ))  # fmt: skip
-        # Information: CPU time of the whole child, steadier than wall time on a shared machine.
+        # Information: CPU time to the cold answer, steadier than wall time on a shared machine.
         app_cpu, base_cpu = median([x.cpu for x in app]), median([x.cpu for x in base])
         figures.append(Figure(
             "1 cold start", f"{function}: CPU time (start -> 1st answer) app/baseline",

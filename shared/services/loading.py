@@ -8,10 +8,17 @@ from shared.store.base import SessionStore
 from shared.store.records import PlanRecord, SessionRecord
 
 
+def session_key(session_id: str) -> str:
+    """The canonical session id, or NotFound for a malformed one (it never reaches the store)."""
+    canonical = canonical_uuid(session_id)
+    if canonical is None:
+        raise NotFound("Session not found.")
+    return canonical
+
+
 async def load_session(ctx: Context, session_id: str) -> SessionRecord:
     """The caller's session, or NotFound for malformed, unknown, expired or other users' ids."""
-    canonical = canonical_uuid(session_id)
-    record = await ctx.store.get_session(canonical) if canonical else None
+    record = await ctx.store.get_session(session_key(session_id))
     if record is None:
         raise NotFound("Session not found.")
     check_access(record.user_id, ctx.caller, ctx.settings, "Session")

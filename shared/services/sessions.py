@@ -1,11 +1,9 @@
 """Creating sessions and reading them with their history."""
 
-from shared.errors import NotFound
-from shared.ids import canonical_uuid
 from shared.models import ChatMessage, ChatSession, MessagePage
 from shared.services.context import Context
 from shared.services.fanout import all_of
-from shared.services.loading import load_session
+from shared.services.loading import load_session, session_key
 from shared.store.records import SessionRecord, StoredPage
 
 ANONYMOUS = "anonymous"
@@ -40,9 +38,7 @@ async def _session_and_page(
     """The session item and a page of its history, read concurrently: one round trip instead
     of two. The page is only returned once the session is found to be the caller's (an error of
     the session read wins over one of the page read); for anyone else it is read and dropped."""
-    canonical = canonical_uuid(session_id)
-    if canonical is None:
-        raise NotFound("Session not found.")
+    canonical = session_key(session_id)
     record, page = await all_of([
         load_session(ctx, canonical),
         ctx.store.list_messages(canonical, limit=limit, cursor=cursor),

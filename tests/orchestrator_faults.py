@@ -2,8 +2,10 @@
 the dashboard's orchestrator client uses. Shared by tests/flows and tests/hostile."""
 
 from collections import Counter
+from contextlib import ExitStack
 
 import httpx
+from anyio.from_thread import start_blocking_portal
 
 FAULTS = ("refused", "dropped", "hang", "http_500", "forgot_404", "non_json", "wrong_shape")
 # Faults that happen after the orchestrator got the request (and acted on it).
@@ -26,9 +28,35 @@ def call_kind(request: httpx.Request) -> str:
     return "plan"
 
 
-class FaultyTransport(httpx.AsyncBaseTransport):
-    """The stand-in over ASGI, with faults injected per endpoint kind (`faults`) or on every
-    call (`fault`):
+class ASGIBridge(httpx.BaseTransport):
+    """A synchronous transport to an ASGI app (the orchestrator client is synchronous, in worker
+    threads): the app runs on one event loop of its own, in a thread (an anyio blocking portal,
+    as Starlette's TestClient does), started on first use, stopped by close(). One loop, so the
+    stand-in handles the dashboard's concurrent calls as a server would, one event at a time."""
+
+    def __init__(self, app):
+        self._inner = httpx.ASGITransport(app=app)
+        self._exit = ExitStack()
+        self._portal = None
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        if self._portal is None:
+            self._portal = self._exit.enter_context(start_blocking_portal())
+        return self._portal.call(self._handle, request)
+
+    async def _handle(self, request: httpx.Request) -> httpx.Response:
+        response = await self._inner.handle_async_request(request)
+        body = await response.aread()
+        return httpx.Response(response.status_code, headers=response.headers, content=body)
+
+    def close(self) -> None:
+        self._exit.close()
+        self._portal = None
+
+
+class FaultyTransport(httpx.BaseTransport):
+    """The stand-in (over ASGIBridge), with faults injected per endpoint kind (`faults`) or on
+    every call (`fault`):
 
     refused       connection refused: the request never arrives
     dropped       the orchestrator acts, then the connection drops before the answer
@@ -43,7 +71,7 @@ class FaultyTransport(httpx.AsyncBaseTransport):
     """
 
     def __init__(self, app, upstream_text: str = "boom"):
-        self._inner = httpx.ASGITransport(app=app)
+        self._inner = ASGIBridge(app)
         self.faults: dict[str, str] = {}
         self.fault: str | None = None
         self.upstream_text = upstream_text
@@ -53,7 +81,7 @@ class FaultyTransport(httpx.AsyncBaseTransport):
     def calls(self) -> int:
         return sum(self.sent.values())
 
-    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
         kind = call_kind(request)
         self.sent[kind] += 1
         fault = self.fault or self.faults.get(kind)
@@ -66,7 +94,7 @@ class FaultyTransport(httpx.AsyncBaseTransport):
             return httpx.Response(404, json={"detail": "Not found"})
         if fault == "rejected_400":
             return httpx.Response(400, json={"detail": text})
-        response = await self._inner.handle_async_request(request)
+        response = self._inner.handle_request(request)
         if fault == "dropped":
             raise httpx.RemoteProtocolError("peer closed connection", request=request)
         if fault == "hang":
@@ -76,3 +104,6 @@ class FaultyTransport(httpx.AsyncBaseTransport):
         if fault == "wrong_shape":
             return httpx.Response(200, json={"unexpected": [text]})
         return response
+
+    def close(self) -> None:
+        self._inner.close()

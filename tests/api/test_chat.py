@@ -2,6 +2,7 @@
 plan under review, or a question back to the person."""
 
 import asyncio
+import time
 import uuid
 
 import httpx
@@ -168,8 +169,9 @@ async def test_two_messages_at_once_make_one_request(dashboard: Dashboard, orche
     session_id = await dashboard.new_session()
     plain_submit = orchestrator.submit_route.side_effect
 
-    async def slow_submit(request: httpx.Request) -> httpx.Response:
-        await asyncio.sleep(0.05)  # the other message arrives while this one is being planned
+    def slow_submit(request: httpx.Request) -> httpx.Response:
+        # In the client's worker thread: the other message arrives while this one is planned.
+        time.sleep(0.05)
         return plain_submit(request)
 
     orchestrator.submit_route.side_effect = slow_submit

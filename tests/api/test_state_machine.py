@@ -2,6 +2,7 @@
 abort never do a thing twice at the orchestrator."""
 
 import asyncio
+import time
 
 import httpx
 
@@ -47,8 +48,9 @@ async def test_five_concurrent_approvals_call_the_orchestrator_once(
     session_id, plan_id = await dashboard.plan_ready()
     plain_approve = orchestrator.approve_route.side_effect
 
-    async def slow_approve(request: httpx.Request, plan_id: str) -> httpx.Response:
-        await asyncio.sleep(0.05)  # the other clicks arrive while the first is in flight
+    def slow_approve(request: httpx.Request, plan_id: str) -> httpx.Response:
+        # In the client's worker thread: the other clicks arrive while the first is in flight.
+        time.sleep(0.05)
         return plain_approve(request, plan_id)
 
     orchestrator.approve_route.side_effect = slow_approve

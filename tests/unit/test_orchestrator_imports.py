@@ -1,6 +1,6 @@
-"""A pooled orchestrator call searches for no module. httpcore asks sniffio which event loop runs
-it on every request; without sniffio installed each ask is a failed import that walks sys.path
-again (about a tenth of the CPU of a call, and a status fan-out makes one call per task)."""
+"""A pooled orchestrator call searches for no module: a failed import walks sys.path again on
+every call (httpcore's async client asked for sniffio on each request, about a tenth of the CPU
+of a call, when the client was async; a status fan-out makes one call per task)."""
 
 import asyncio
 import sys

@@ -2,6 +2,8 @@
 at most 2 s, and no wait after the last attempt."""
 
 import asyncio
+import threading
+import time
 import uuid
 
 import httpx
@@ -18,13 +20,14 @@ REQUEST_ID = str(uuid.uuid4())
 
 @pytest.fixture
 def waits(monkeypatch):
-    """The waits between attempts, without waiting."""
+    """The waits between attempts (tenacity's time.sleep, in the client's worker thread), without
+    waiting."""
     recorded: list[float] = []
 
-    async def sleep(seconds, *args, **kwargs):
+    def sleep(seconds):
         recorded.append(seconds)
 
-    monkeypatch.setattr(asyncio, "sleep", sleep)
+    monkeypatch.setattr(time, "sleep", sleep)
     return recorded
 
 
@@ -90,3 +93,29 @@ async def test_cancellation_is_not_retried(waits):
     await client.aclose()
     assert len(calls) == 1
     assert waits == []
+
+
+async def test_a_cancelled_caller_stops_waiting_at_once():
+    """The call runs in a worker thread, which cannot be interrupted: the caller's await ends
+    when it is cancelled, and the thread finishes the call on its own."""
+    release, answered = threading.Event(), threading.Event()
+
+    def slow(request):
+        release.wait(5)
+        answered.set()
+        return httpx.Response(200, json={"task_id": TASK_ID, "status": "executing"})
+
+    client = OrchestratorClient(BASE, max_attempts=3, backoff_seconds=0)
+    with respx.mock(base_url=BASE) as router:
+        route = router.get(f"/api/v1/status/{TASK_ID}")
+        route.side_effect = slow
+        call = asyncio.create_task(client.task_status(TASK_ID))
+        await asyncio.sleep(0.05)
+        call.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await asyncio.wait_for(call, 1)
+        assert not answered.is_set()
+        release.set()
+        assert await asyncio.to_thread(answered.wait, 5)
+    await client.aclose()
+    assert route.call_count == 1

@@ -6,8 +6,9 @@ GET /plan/{plan_id} -> GET {ORCHESTRATOR_URL}/api/v1/plan/{plan_id}/status, answ
 No store, no validation, no middleware: one shared httpx.AsyncClient.
 
 GET /plan-read/{plan_id} does the same after one DynamoDB GetItem of the plan item (boto3 in a
-worker thread, as the dashboard's store does): the least a service that must know the plan's owner
-and state can do. It tells the cost of the read apart from the cost of everything else.
+worker thread, as the dashboard's store does) and a check that the caller (X-User-Id, as the
+local dashboard takes it) owns it: the least a service that must not show anyone's plan to
+anybody can do. The proxy target is measured against this side.
 """
 
 import asyncio
@@ -15,7 +16,7 @@ import os
 
 import boto3
 import httpx
-from fastapi import FastAPI
+from fastapi import FastAPI, Header
 from fastapi.responses import JSONResponse
 
 ORCHESTRATOR_URL = os.environ.get("ORCHESTRATOR_URL", "http://localhost:8000").rstrip("/")
@@ -41,14 +42,14 @@ async def plan(plan_id: str) -> JSONResponse:
 
 
 @app.get("/plan-read/{plan_id}")
-async def plan_with_read(plan_id: str) -> JSONResponse:
+async def plan_with_read(plan_id: str, x_user_id: str = Header("")) -> JSONResponse:
     found = await asyncio.to_thread(
         dynamodb.get_item,
         TableName=TABLE,
         Key={"PK": {"S": f"PLAN#{plan_id}"}, "SK": {"S": "META"}},
         ConsistentRead=True,
     )
-    if "Item" not in found:
+    if found.get("Item", {}).get("user_id", {}).get("S") != x_user_id:  # not there, or not theirs
         return JSONResponse({"detail": "Plan not found"}, status_code=404)
     answer = await client.get(f"/api/v1/plan/{plan_id}/status")
     return JSONResponse(answer.json(), status_code=answer.status_code)

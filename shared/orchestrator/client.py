@@ -1,12 +1,14 @@
 """HTTP client of the orchestrator: one httpx.Client per process, typed errors, and retries
 only where repeating cannot do a thing twice.
 
-The calls are async for the use cases, and made by a synchronous httpx.Client in worker threads
-of the client's own, as the store does with botocore. httpx's async client runs on anyio, whose
-asyncio backend a process imports on its first async request: 30-50 ms of every cold start of
-the chat and plans functions, against ~8 ms for the same first call made in a thread. Its own
-pool of threads (`max_concurrency`) keeps a status fan-out concurrent: the default executor has
-only cpu_count + 4 threads, and the store shares it.
+The calls are async for the use cases, and made by a synchronous httpx.Client (which "can be
+shared between threads", says its docstring) in worker threads of the client's own, as the store
+does with botocore. httpx's async client runs on anyio, whose asyncio backend a process imports
+on its first async request: 30-50 ms of every cold start of the chat and plans functions,
+against ~8 ms for the same first call made in a thread. Its own pool of threads
+(`max_concurrency`) keeps a status fan-out concurrent: the default executor has only
+cpu_count + 4 threads, and the store shares it. A cancelled caller stops waiting at once; the
+thread finishes its call (and its retries, which only repeat what is safe to repeat).
 
 Retry rules (at most `max_attempts`, exponential backoff):
 - every call is retried when the connection could not be made (the request was never sent);

@@ -24,8 +24,10 @@ pytestmark = pytest.mark.built
 GROUPS = {"SessionsFunction": "sessions", "ChatFunction": "chat", "PlansFunction": "plans"}
 LAYERS = ["DependenciesLayer", "SharedLayer"]
 PROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
-# Never in a Lambda: the dev extra, and the repository's own non-runtime packages.
-DEV_ONLY = ["pytest", "pytest_asyncio", "moto", "respx", "uvicorn", "yaml", "ruff"]
+# Never in a Lambda: the dev and local extras (the local app's FastAPI and its server), and the
+# repository's own non-runtime packages.
+DEV_ONLY = ["pytest", "pytest_asyncio", "moto", "respx", "yaml", "ruff"]
+LOCAL_ONLY = ["fastapi", "starlette", "uvicorn"]
 REPO_ONLY = ["devtools", "orchestrator_standin", "tests"]
 
 
@@ -52,8 +54,9 @@ def run_built(group: str, events: list[dict], tmp_path: Path, env: dict | None =
         "paths": [str(BUILD_DIR / function)] + [str(BUILD_DIR / n / "python") for n in LAYERS],
         "module": f"functions.{group}.handler",
         "events": events,
-        "probe": ["functions", f"functions.{group}", "shared", "pydantic", "fastapi", "boto3"],
-        "absent": DEV_ONLY + REPO_ONLY + [f"functions.{g}" for g in GROUPS.values() if g != group],
+        "probe": ["functions", f"functions.{group}", "shared", "pydantic", "httpx", "boto3"],
+        "absent": [*DEV_ONLY, *LOCAL_ONLY, *REPO_ONLY]
+        + [f"functions.{g}" for g in GROUPS.values() if g != group],
     }
     spec_file, out_file = tmp_path / "spec.json", tmp_path / "out.json"
     spec_file.write_text(json.dumps(spec))
@@ -83,7 +86,7 @@ def check_isolated(result: dict, function: str) -> None:
     located = result["located"]
     assert located["functions"].startswith(str(BUILD_DIR / function))
     assert located["shared"].startswith(str(BUILD_DIR / "SharedLayer" / "python"))
-    for package in ("pydantic", "fastapi", "boto3"):
+    for package in ("pydantic", "httpx", "boto3"):
         assert located[package].startswith(str(BUILD_DIR / "DependenciesLayer" / "python"))
     assert result["importable"] == []
     assert not any(str(ROOT / ".venv") in p for p in result["sys_path"])
@@ -110,17 +113,18 @@ def test_the_dependencies_layer_holds_the_runtime_dependencies_only():
         name, version = requirement.split("==")
         name = name.split("[")[0].lower()
         assert found.get(name) == version, requirement
-    dev = {r.split("==")[0].split("[")[0].lower() for r in PROJECT["optional-dependencies"]["dev"]}
-    assert not dev & set(found)
+    extras = PROJECT["optional-dependencies"]
+    not_deployed = {r.split("==")[0].split("[")[0].lower() for r in extras["dev"] + extras["local"]}
+    assert not not_deployed & set(found)
     top = {p.name for p in (layer / "python").iterdir()}
-    assert not top & {"shared", "functions", "bin", *DEV_ONLY, *REPO_ONLY}
+    assert not top & {"shared", "functions", "bin", *DEV_ONLY, *LOCAL_ONLY, *REPO_ONLY}
 
 
 def test_bytecode_is_shipped_with_the_paths_lambda_uses():
     for artifact, module, prefix in [
         ("SessionsFunction", "functions/sessions/handler", "/var/task"),
         ("SharedLayer", "python/shared/settings", "/opt"),
-        ("DependenciesLayer", "python/fastapi/applications", "/opt"),
+        ("DependenciesLayer", "python/pydantic/main", "/opt"),
     ]:
         source = BUILD_DIR / artifact / f"{module}.py"
         cached = source.parent / "__pycache__" / f"{source.stem}.cpython-311.pyc"

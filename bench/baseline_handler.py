@@ -6,8 +6,8 @@ object, no Logger/Metrics/Tracer, no retries, no error mapping. Two modes:
   first) and nothing else, the baseline issue 7 named;
 - same I/O (BASELINE_SAME_IO=1): the same DynamoDB and orchestrator calls the dashboard makes
   for that event, which are the least the data model allows (bench/calls.py: the minimums that
-  benchmark 3 checks the dashboard against), made one after the other with boto3 and a plain
-  synchronous httpx.Client (ORCHESTRATOR_URL):
+  benchmark 3 checks the dashboard against), made one after the other with boto3 and, for chat
+  and plans only, a plain synchronous httpx.Client (BASELINE_ORCHESTRATOR_URL):
   - GET session: GetItem session + Query of the newest page of messages;
   - POST chat (a new request): GetItem session, the claim (TransactWriteItems: session
     awaiting_plan, conditional on its version, + the person's message) before the orchestrator
@@ -38,10 +38,16 @@ dynamodb = boto3.client(
 app = APIGatewayHttpResolver()
 SAME_IO = os.environ.get("BASELINE_SAME_IO") == "1"
 orchestrator = None
-if SAME_IO:
+if SAME_IO and os.environ.get("BASELINE_ORCHESTRATOR_URL"):  # chat and plans only
+    import ssl
+
     import httpx
 
-    orchestrator = httpx.Client(base_url=os.environ["ORCHESTRATOR_URL"], timeout=6)
+    url = os.environ["BASELINE_ORCHESTRATOR_URL"]
+    # As the dashboard's client does for a plain-HTTP orchestrator: no CA bundle loaded
+    # (~20-50 ms here) for a client that never makes a TLS connection.
+    verify = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT) if url.startswith("http:") else True
+    orchestrator = httpx.Client(base_url=url, timeout=6, verify=verify)
 
 
 def _get(pk: str) -> dict | None:

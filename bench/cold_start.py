@@ -237,6 +237,11 @@ def run(stack: Stack, *, samples: int, functions: list[str] | None = None) -> li
     )
 
     same_io_env = dict(child_env, BASELINE_SAME_IO="1")
+    # Only the functions that call the orchestrator load an HTTP client (the sessions one does not).
+    same_io_orchestrator_env = dict(same_io_env, BASELINE_ORCHESTRATOR_URL=standin.url)
+
+    def baseline_env(function: str) -> dict[str, str]:
+        return same_io_env if function == "sessions" else same_io_orchestrator_env
 
     def events_for(function: str) -> list[dict]:
         if function == "sessions":
@@ -263,7 +268,7 @@ def run(stack: Stack, *, samples: int, functions: list[str] | None = None) -> li
             for function in functions:
                 sides = [
                     ("app", FUNCTIONS[function], child_env),
-                    ("baseline", BASELINE, same_io_env),
+                    ("baseline", BASELINE, baseline_env(function)),
                     ("bare", BASELINE, child_env),
                 ]
                 if i % 2:
@@ -279,7 +284,7 @@ def run(stack: Stack, *, samples: int, functions: list[str] | None = None) -> li
             for function in functions:
                 for side, module, side_env in (
                     ("app", FUNCTIONS[function], child_env),
-                    ("baseline", BASELINE, same_io_env),
+                    ("baseline", BASELINE, baseline_env(function)),
                 ):
                     phases = json.dumps(_phases(function, side))
                     broken.setdefault((function, side), []).append(run_child(

@@ -1,6 +1,7 @@
 """Faults between the dashboard and the orchestrator stand-in, injected in the HTTP transport
 the dashboard's orchestrator client uses. Shared by tests/flows and tests/hostile."""
 
+import threading
 from collections import Counter
 from contextlib import ExitStack
 
@@ -38,11 +39,17 @@ class ASGIBridge(httpx.BaseTransport):
         self._inner = httpx.ASGITransport(app=app)
         self._exit = ExitStack()
         self._portal = None
+        self._closed = False
+        self._lock = threading.Lock()  # the client's worker threads call at the same time
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
-        if self._portal is None:
-            self._portal = self._exit.enter_context(start_blocking_portal())
-        return self._portal.call(self._handle, request)
+        with self._lock:
+            if self._closed:
+                raise httpx.ConnectError("the stand-in bridge is closed", request=request)
+            if self._portal is None:
+                self._portal = self._exit.enter_context(start_blocking_portal())
+            portal = self._portal
+        return portal.call(self._handle, request)
 
     async def _handle(self, request: httpx.Request) -> httpx.Response:
         response = await self._inner.handle_async_request(request)
@@ -50,8 +57,11 @@ class ASGIBridge(httpx.BaseTransport):
         return httpx.Response(response.status_code, headers=response.headers, content=body)
 
     def close(self) -> None:
-        self._exit.close()
-        self._portal = None
+        with self._lock:
+            self._closed = True
+            portal, self._portal = self._portal, None
+        if portal is not None:
+            self._exit.close()
 
 
 class FaultyTransport(httpx.BaseTransport):
@@ -76,6 +86,7 @@ class FaultyTransport(httpx.BaseTransport):
         self.fault: str | None = None
         self.upstream_text = upstream_text
         self.sent: Counter = Counter()  # attempts the dashboard made, per kind
+        self._count = threading.Lock()  # attempts arrive from several worker threads
 
     @property
     def calls(self) -> int:
@@ -83,7 +94,8 @@ class FaultyTransport(httpx.BaseTransport):
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         kind = call_kind(request)
-        self.sent[kind] += 1
+        with self._count:
+            self.sent[kind] += 1
         fault = self.fault or self.faults.get(kind)
         text = self.upstream_text
         if fault == "refused":

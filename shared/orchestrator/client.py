@@ -6,9 +6,12 @@ shared between threads", says its docstring) in worker threads of the client's o
 does with botocore. httpx's async client runs on anyio, whose asyncio backend a process imports
 on its first async request: 30-50 ms of every cold start of the chat and plans functions,
 against ~8 ms for the same first call made in a thread. Its own pool of threads
-(`max_concurrency`) keeps a status fan-out concurrent: the default executor has only
-cpu_count + 4 threads, and the store shares it. A cancelled caller stops waiting at once; the
-thread finishes its call (and its retries, which only repeat what is safe to repeat).
+(`max_concurrency`, 100 as the async client's pool had connections) keeps a status fan-out
+concurrent: the default executor has only cpu_count + 4 threads, and the store shares it. As the
+async pool bounded the wait for a connection, a call that waited longer than its timeout for a
+thread is not made (OrchestratorUnreachable: it was never sent). A cancelled caller stops
+waiting at once; the thread cannot be interrupted, so it finishes the attempt under way and
+makes no further one; nor does any call once the client is closing.
 
 Retry rules (at most `max_attempts`, exponential backoff):
 - every call is retried when the connection could not be made (the request was never sent);
@@ -23,6 +26,8 @@ import contextvars
 import functools
 import logging
 import ssl
+import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Literal, TypeVar
 from urllib.parse import urlsplit
@@ -34,6 +39,7 @@ from tenacity import (
     Retrying,
     retry_if_exception,
     stop_after_attempt,
+    stop_when_event_set,
     wait_exponential,
 )
 
@@ -103,7 +109,7 @@ class OrchestratorClient:
         max_attempts: int = 3,
         backoff_seconds: float = 0.2,
         transport: httpx.BaseTransport | None = None,
-        max_concurrency: int = 32,
+        max_concurrency: int = 100,
     ):
         self._http = httpx.Client(
             base_url=base_url.rstrip("/"),
@@ -112,26 +118,59 @@ class OrchestratorClient:
             verify=_tls_verification(base_url),
             headers={"User-Agent": "chiffon-dashboard-api"},
         )
+        self._timeout = timeout
         self._max_attempts = max_attempts
         self._backoff = backoff_seconds
         # Threads are started as calls need them, up to max_concurrency at once.
         self._workers = ThreadPoolExecutor(max_concurrency, thread_name_prefix="orchestrator")
+        self._closing = threading.Event()
 
     async def aclose(self) -> None:
-        self._workers.shutdown(wait=False)
+        """No new attempt after this; calls still waiting for a thread are dropped."""
+        self._closing.set()
+        self._workers.shutdown(wait=False, cancel_futures=True)
         self._http.close()
 
     async def _send(self, method: str, path: str, *, repeatable: bool, **kwargs: Any):
+        if self._closing.is_set():  # the executor takes no new call after shutdown
+            raise OrchestratorUnreachable("The orchestrator client is closed.")
+        abandoned = threading.Event()  # the caller stopped waiting: no further attempt
         # In a worker thread, with this task's context (log correlation), as asyncio.to_thread.
         call = functools.partial(
-            contextvars.copy_context().run, self._send_blocking, method, path, repeatable, kwargs
+            contextvars.copy_context().run,
+            self._send_blocking,
+            method,
+            path,
+            repeatable,
+            kwargs,
+            time.monotonic(),
+            abandoned,
         )
-        return await asyncio.get_running_loop().run_in_executor(self._workers, call)
+        try:
+            return await asyncio.get_running_loop().run_in_executor(self._workers, call)
+        except asyncio.CancelledError:
+            abandoned.set()
+            raise
 
-    def _send_blocking(self, method: str, path: str, repeatable: bool, kwargs: dict[str, Any]):
+    def _send_blocking(
+        self,
+        method: str,
+        path: str,
+        repeatable: bool,
+        kwargs: dict[str, Any],
+        queued_at: float,
+        abandoned: threading.Event,
+    ):
         """One call, its retries and their waits (in the worker thread)."""
+        if time.monotonic() - queued_at > self._timeout:
+            logger.warning("orchestrator %s %s: no free worker thread in time", method, path)
+            raise OrchestratorUnreachable("The orchestrator client is busy; try again shortly.")
         retrying = Retrying(
-            stop=stop_after_attempt(self._max_attempts),
+            stop=(
+                stop_after_attempt(self._max_attempts)
+                | stop_when_event_set(abandoned)
+                | stop_when_event_set(self._closing)
+            ),
             wait=wait_exponential(multiplier=self._backoff, max=2.0),
             retry=retry_if_exception(_retryable(repeatable)),
             reraise=True,
@@ -139,6 +178,8 @@ class OrchestratorClient:
         try:
             for attempt in retrying:
                 with attempt:
+                    if self._closing.is_set():  # closed while this call waited or backed off
+                        raise OrchestratorUnreachable("The orchestrator client is closed.")
                     response = self._http.request(method, path, **kwargs)
                     if response.status_code >= 500:
                         raise _UpstreamServerError(response)
@@ -152,6 +193,10 @@ class OrchestratorClient:
             raise OrchestratorBadAnswer("The orchestrator failed to handle the request.") from None
         except httpx.HTTPError as error:  # dropped mid-answer, protocol errors
             raise OrchestratorBadAnswer("The orchestrator's answer was cut off.") from error
+        except RuntimeError as error:  # httpx refuses a request on a client closed meanwhile
+            if not self._http.is_closed:
+                raise
+            raise OrchestratorUnreachable("The orchestrator client is closed.") from error
 
     async def _call(
         self, model: type[Answer], method: str, path: str, *, repeatable: bool, **kwargs: Any

@@ -14,3 +14,11 @@ def get_orchestrator() -> OrchestratorClient:
         timeout=settings.orchestrator_timeout_seconds,
         max_attempts=settings.orchestrator_max_attempts,
     )
+
+
+async def close_orchestrator() -> None:
+    """Close the process's client, if one was made: the local app's shutdown. Its calls then
+    make no further attempt, so the worker threads end and the process can exit."""
+    if get_orchestrator.cache_info().currsize:
+        await get_orchestrator().aclose()
+        get_orchestrator.cache_clear()

@@ -95,27 +95,80 @@ async def test_cancellation_is_not_retried(waits):
     assert waits == []
 
 
-async def test_a_cancelled_caller_stops_waiting_at_once():
-    """The call runs in a worker thread, which cannot be interrupted: the caller's await ends
-    when it is cancelled, and the thread finishes the call on its own."""
-    release, answered = threading.Event(), threading.Event()
+def _status(request):
+    return httpx.Response(200, json={"task_id": TASK_ID, "status": "executing"})
 
-    def slow(request):
+
+async def test_a_cancelled_caller_stops_waiting_and_no_further_attempt_is_made(waits):
+    """The call runs in a worker thread, which cannot be interrupted: the caller's await ends
+    when it is cancelled, the attempt under way ends on its own, and no retry follows it."""
+    release, attempted = threading.Event(), threading.Event()
+
+    def slow_then_time_out(request):
+        attempted.set()
         release.wait(5)
-        answered.set()
-        return httpx.Response(200, json={"task_id": TASK_ID, "status": "executing"})
+        raise httpx.ReadTimeout("slow")
 
     client = OrchestratorClient(BASE, max_attempts=3, backoff_seconds=0)
     with respx.mock(base_url=BASE) as router:
         route = router.get(f"/api/v1/status/{TASK_ID}")
-        route.side_effect = slow
+        route.side_effect = slow_then_time_out
         call = asyncio.create_task(client.task_status(TASK_ID))
-        await asyncio.sleep(0.05)
+        assert await asyncio.to_thread(attempted.wait, 5)
         call.cancel()
         with pytest.raises(asyncio.CancelledError):
             await asyncio.wait_for(call, 1)
-        assert not answered.is_set()
         release.set()
-        assert await asyncio.to_thread(answered.wait, 5)
+        await asyncio.sleep(0.2)  # time for a retry, were one made
     await client.aclose()
+    assert route.call_count == 1
+    assert waits == []
+
+
+async def test_a_call_that_waited_longer_than_its_timeout_for_a_thread_is_not_sent():
+    """As the async client's pool bounded the wait for a connection: with every worker thread
+    busy, a call is not made once its timeout has passed, and it says it was never sent."""
+    release = threading.Event()
+
+    def held(request):
+        release.wait(5)
+        return _status(request)
+
+    client = OrchestratorClient(BASE, timeout=0.2, max_concurrency=1, backoff_seconds=0)
+    with respx.mock(base_url=BASE) as router:
+        route = router.get(f"/api/v1/status/{TASK_ID}")
+        route.side_effect = held
+        first = asyncio.create_task(client.task_status(TASK_ID))
+        second = asyncio.create_task(client.task_status(TASK_ID))
+        await asyncio.sleep(0.4)  # the second waits for the one thread, past its timeout
+        release.set()
+        assert (await first).status == "executing"
+        with pytest.raises(OrchestratorUnreachable):
+            await second
+    await client.aclose()
+    assert route.call_count == 1
+
+
+async def test_closing_the_client_ends_its_calls_without_a_further_attempt(waits):
+    """The local app's shutdown: calls under way make no further attempt, calls after it are
+    refused as never sent, and none of it is an unmapped error."""
+    attempted, release = threading.Event(), threading.Event()
+
+    def slow_then_time_out(request):
+        attempted.set()
+        release.wait(5)
+        raise httpx.ReadTimeout("slow")
+
+    client = OrchestratorClient(BASE, max_attempts=3, backoff_seconds=0)
+    with respx.mock(base_url=BASE) as router:
+        route = router.get(f"/api/v1/status/{TASK_ID}")
+        route.side_effect = slow_then_time_out
+        call = asyncio.create_task(client.task_status(TASK_ID))
+        assert await asyncio.to_thread(attempted.wait, 5)
+        await client.aclose()
+        release.set()
+        with pytest.raises(OrchestratorTimeout):  # the attempt's own outcome, not retried
+            await asyncio.wait_for(call, 5)
+        with pytest.raises(OrchestratorUnreachable):
+            await client.task_status(TASK_ID)
     assert route.call_count == 1

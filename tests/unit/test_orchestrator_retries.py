@@ -99,26 +99,36 @@ def _status(request):
     return httpx.Response(200, json={"task_id": TASK_ID, "status": "executing"})
 
 
+class SlowTimeout:
+    """A task-status side effect: each attempt is held until `release`, then times out."""
+
+    def __init__(self):
+        self.attempted, self.release = threading.Event(), threading.Event()
+
+    def __call__(self, request):
+        self.attempted.set()
+        self.release.wait(5)
+        raise httpx.ReadTimeout("slow")
+
+    async def started(self) -> bool:
+        return await asyncio.to_thread(self.attempted.wait, 5)
+
+
 async def test_a_cancelled_caller_stops_waiting_and_no_further_attempt_is_made(waits):
     """The call runs in a worker thread, which cannot be interrupted: the caller's await ends
     when it is cancelled, the attempt under way ends on its own, and no retry follows it."""
-    release, attempted = threading.Event(), threading.Event()
-
-    def slow_then_time_out(request):
-        attempted.set()
-        release.wait(5)
-        raise httpx.ReadTimeout("slow")
+    slow = SlowTimeout()
 
     client = OrchestratorClient(BASE, max_attempts=3, backoff_seconds=0)
     with respx.mock(base_url=BASE) as router:
         route = router.get(f"/api/v1/status/{TASK_ID}")
-        route.side_effect = slow_then_time_out
+        route.side_effect = slow
         call = asyncio.create_task(client.task_status(TASK_ID))
-        assert await asyncio.to_thread(attempted.wait, 5)
+        assert await slow.started()
         call.cancel()
         with pytest.raises(asyncio.CancelledError):
             await asyncio.wait_for(call, 1)
-        release.set()
+        slow.release.set()
         await asyncio.sleep(0.2)  # time for a retry, were one made
     await client.aclose()
     assert route.call_count == 1
@@ -152,21 +162,16 @@ async def test_a_call_that_waited_longer_than_its_timeout_for_a_thread_is_not_se
 async def test_closing_the_client_ends_its_calls_without_a_further_attempt(waits):
     """The local app's shutdown: calls under way make no further attempt, calls after it are
     refused as never sent, and none of it is an unmapped error."""
-    attempted, release = threading.Event(), threading.Event()
-
-    def slow_then_time_out(request):
-        attempted.set()
-        release.wait(5)
-        raise httpx.ReadTimeout("slow")
+    slow = SlowTimeout()
 
     client = OrchestratorClient(BASE, max_attempts=3, backoff_seconds=0)
     with respx.mock(base_url=BASE) as router:
         route = router.get(f"/api/v1/status/{TASK_ID}")
-        route.side_effect = slow_then_time_out
+        route.side_effect = slow
         call = asyncio.create_task(client.task_status(TASK_ID))
-        assert await asyncio.to_thread(attempted.wait, 5)
+        assert await slow.started()
         await client.aclose()
-        release.set()
+        slow.release.set()
         with pytest.raises(OrchestratorTimeout):  # the attempt's own outcome, not retried
             await asyncio.wait_for(call, 5)
         with pytest.raises(OrchestratorUnreachable):

@@ -5,8 +5,8 @@ structure of ten members (S, N, B, SS, NS, BS, M, L, NULL, BOOL), each looked up
 scalar ones, S, N, BOOL and NULL, the parsed value is the wire value itself (DynamoDB's numbers
 stay strings in botocore), so they are returned as they came. Everything else (B, sets, M, L,
 errors, other shapes) goes through botocore's own parser. A page of 50 messages (51 items of 7
-attributes) parses in about a quarter of the time (1.25 -> 0.34 ms, same run, same answer). The tests compare it with
-botocore's parser on every attribute type.
+attributes) parses in about a quarter of the time (1.25 -> 0.34 ms, same run, same answer).
+The tests compare it with botocore's parser on every attribute type.
 """
 
 from botocore.parsers import JSONParser, ResponseParserFactory

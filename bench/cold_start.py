@@ -297,8 +297,6 @@ def run(stack: Stack, *, samples: int, functions: list[str] | None = None) -> li
     rows, figures = [], []
     for function in functions:
         for side in ("app", "baseline", "bare"):
-            if (function, side) not in results:
-                continue
             s = results[(function, side)]
             rows.append([
                 function, side, ms(median([x.interpreter for x in s])),

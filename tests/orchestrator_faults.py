@@ -58,10 +58,8 @@ class ASGIBridge(httpx.BaseTransport):
 
     def close(self) -> None:
         with self._lock:
-            self._closed = True
-            portal, self._portal = self._portal, None
-        if portal is not None:
-            self._exit.close()
+            self._closed, self._portal = True, None
+        self._exit.close()  # stops the portal, if one was started
 
 
 class FaultyTransport(httpx.BaseTransport):

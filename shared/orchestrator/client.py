@@ -162,6 +162,8 @@ class OrchestratorClient:
         abandoned: threading.Event,
     ):
         """One call, its retries and their waits (in the worker thread)."""
+        if self._closing.is_set():  # closed while this call waited for a thread
+            raise OrchestratorUnreachable("The orchestrator client is closed.")
         if time.monotonic() - queued_at > self._timeout:
             logger.warning("orchestrator %s %s: no free worker thread in time", method, path)
             raise OrchestratorUnreachable("The orchestrator client is busy; try again shortly.")
@@ -178,8 +180,6 @@ class OrchestratorClient:
         try:
             for attempt in retrying:
                 with attempt:
-                    if self._closing.is_set():  # closed while this call waited or backed off
-                        raise OrchestratorUnreachable("The orchestrator client is closed.")
                     response = self._http.request(method, path, **kwargs)
                     if response.status_code >= 500:
                         raise _UpstreamServerError(response)

@@ -62,8 +62,8 @@ def _response(body: dict, status: int = 200) -> dict:
     }
 
 
-def _both(operation: str, body: dict, status: int = 200):
-    shape = _model().operation_model(operation).output_shape
+def _both(shape, body: dict, status: int = 200):
+    """`body` parsed as `shape` (an operation's output, or an error) by ours and by botocore's."""
     ours = DynamoDBResponseParserFactory().create_parser("json")
     theirs = create_parser("json")
     return ours.parse(_response(body, status), shape), theirs.parse(_response(body, status), shape)
@@ -88,7 +88,7 @@ def _both(operation: str, body: dict, status: int = 200):
     ],
 )
 def test_answers_parse_as_botocore_parses_them(operation, body):
-    ours, theirs = _both(operation, body)
+    ours, theirs = _both(_model().operation_model(operation).output_shape, body)
     assert ours == theirs
     if "Item" in body:
         assert ours["Item"]["blob"] == {"B": b"\x00\xffbinary"}  # blobs still decoded
@@ -103,10 +103,8 @@ def test_an_error_parses_as_botocore_parses_it():
             {"Code": "None"},
         ],
     }
-    shape = _model().shape_for("TransactionCanceledException")
-    ours = DynamoDBResponseParserFactory().create_parser("json")
-    theirs = create_parser("json")
-    assert ours.parse(_response(body, 400), shape) == theirs.parse(_response(body, 400), shape)
+    ours, theirs = _both(_model().shape_for("TransactionCanceledException"), body, 400)
+    assert ours == theirs
 
 
 @mock_aws

@@ -2,6 +2,7 @@
 at most 2 s, and no wait after the last attempt."""
 
 import asyncio
+import contextlib
 import threading
 import time
 import uuid
@@ -114,23 +115,30 @@ class SlowTimeout:
         return await asyncio.to_thread(self.attempted.wait, 5)
 
 
-async def test_a_cancelled_caller_stops_waiting_and_no_further_attempt_is_made(waits):
-    """The call runs in a worker thread, which cannot be interrupted: the caller's await ends
-    when it is cancelled, the attempt under way ends on its own, and no retry follows it."""
+@contextlib.asynccontextmanager
+async def held_status_call():
+    """A task-status call under way, its first attempt held (SlowTimeout): yields the client,
+    the caller's task, the side effect and the respx route. The client is 3 attempts, no wait."""
     slow = SlowTimeout()
-
     client = OrchestratorClient(BASE, max_attempts=3, backoff_seconds=0)
     with respx.mock(base_url=BASE) as router:
         route = router.get(f"/api/v1/status/{TASK_ID}")
         route.side_effect = slow
         call = asyncio.create_task(client.task_status(TASK_ID))
         assert await slow.started()
+        yield client, call, slow, route
+    await client.aclose()
+
+
+async def test_a_cancelled_caller_stops_waiting_and_no_further_attempt_is_made(waits):
+    """The call runs in a worker thread, which cannot be interrupted: the caller's await ends
+    when it is cancelled, the attempt under way ends on its own, and no retry follows it."""
+    async with held_status_call() as (_, call, slow, route):
         call.cancel()
         with pytest.raises(asyncio.CancelledError):
             await asyncio.wait_for(call, 1)
         slow.release.set()
         await asyncio.sleep(0.2)  # time for a retry, were one made
-    await client.aclose()
     assert route.call_count == 1
     assert waits == []
 
@@ -162,14 +170,7 @@ async def test_a_call_that_waited_longer_than_its_timeout_for_a_thread_is_not_se
 async def test_closing_the_client_ends_its_calls_without_a_further_attempt(waits):
     """The local app's shutdown: calls under way make no further attempt, calls after it are
     refused as never sent, and none of it is an unmapped error."""
-    slow = SlowTimeout()
-
-    client = OrchestratorClient(BASE, max_attempts=3, backoff_seconds=0)
-    with respx.mock(base_url=BASE) as router:
-        route = router.get(f"/api/v1/status/{TASK_ID}")
-        route.side_effect = slow
-        call = asyncio.create_task(client.task_status(TASK_ID))
-        assert await slow.started()
+    async with held_status_call() as (client, call, slow, route):
         await client.aclose()
         slow.release.set()
         with pytest.raises(OrchestratorTimeout):  # the attempt's own outcome, not retried

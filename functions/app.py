@@ -8,6 +8,7 @@
 from fastapi.middleware.cors import CORSMiddleware
 
 from functions.chat.routes import OPERATIONS as CHAT
+from functions.page import mount_page
 from functions.plans.routes import OPERATIONS as PLANS
 from functions.sessions.routes import OPERATIONS as SESSIONS
 from shared.settings import get_settings
@@ -24,3 +25,4 @@ app.add_middleware(
     expose_headers=["X-Poll-Interval"],
 )
 handler = lambda_handler_for(app, service="dashboard")
+mount_page(app)

@@ -1,0 +1,72 @@
+// Status words. Every status the page shows is a word (with a symbol); the colour only repeats it.
+
+// Run statuses that mean "still going": poll again. Anything else has finished.
+const RUNNING = new Set(["executing", "approving", "running", "approved", "pending"]);
+
+export function isRunning(status) {
+  return RUNNING.has(status);
+}
+
+const PLAN = {
+  pending_approval: ["Waiting for your approval", "review"],
+  approving: ["Starting", "running"],
+  approved: ["Approved, starting", "running"],
+  pending: ["Starting", "running"],
+  executing: ["Running", "running"],
+  running: ["Running", "running"],
+  completed: ["Completed", "ok"],
+  failed: ["Failed", "bad"],
+  aborted: ["Aborted", "stopped"],
+  rejected: ["Rejected", "stopped"],
+  superseded: ["Replaced by a newer plan", "stopped"],
+  paused: ["Paused: no capacity to run it now", "review"],
+};
+
+const STEP = {
+  pending: ["Pending", "idle"],
+  running: ["Running", "running"],
+  completed: ["Completed", "ok"],
+  failed: ["Failed", "bad"],
+  skipped: ["Skipped", "stopped"],
+};
+
+const SESSION = {
+  idle: ["Idle", "idle"],
+  awaiting_plan: ["Planning", "running"],
+  plan_ready: ["Plan to review", "review"],
+  executing: ["Running", "running"],
+  completed: ["Completed", "ok"],
+};
+
+const SYMBOL = { ok: "✓", bad: "✗", running: "●", review: "?", stopped: "■", idle: "○" };
+
+const RISK = { low: ["Low", "ok"], medium: ["Medium", "review"], high: ["High", "bad"] };
+
+function plain(status) {
+  const text = String(status || "unknown").replaceAll("_", " ");
+  return text.charAt(0).toUpperCase() + text.slice(1);
+}
+
+function lookup(table, status) {
+  return table[status] || [plain(status), "idle"];
+}
+
+/** A badge: a symbol (hidden from screen readers), then the word; the tone only colours it. */
+export function badge(table, status, className = "") {
+  const [word, tone] = lookup(table, status);
+  const span = document.createElement("span");
+  span.className = `badge tone-${tone} ${className}`.trim();
+  span.dataset.status = status || "";
+  const symbol = document.createElement("span");
+  symbol.setAttribute("aria-hidden", "true");
+  symbol.textContent = `${SYMBOL[tone]} `;
+  span.append(symbol, word);
+  return span;
+}
+
+export const planBadge = (status) => badge(PLAN, status, "plan-status");
+export const stepBadge = (status) => badge(STEP, status, "step-status");
+export const sessionBadge = (status) => badge(SESSION, status, "session-status");
+export const riskBadge = (risk) => badge(RISK, risk, "risk");
+export const planWord = (status) => lookup(PLAN, status)[0];
+export const stepWord = (status) => lookup(STEP, status)[0];

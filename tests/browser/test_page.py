@@ -4,6 +4,7 @@ end; a rejection; an abort; a reload and a shared link landing back in the same 
 words with nothing typed lost; the sessions list and the older history."""
 
 import re
+from urllib.parse import parse_qs, urlparse
 
 import httpx
 import pytest
@@ -230,6 +231,37 @@ def test_sessions_newest_first_and_older_history_on_scroll(page: Page, stack, us
     expect(history.get_by_role("listitem")).to_have_count(8)
     expect(history.get_by_role("listitem").first).to_contain_text("build the api service")
     expect(page.get_by_role("button", name="Load older messages")).to_be_hidden()
+
+
+def test_the_sessions_list_of_the_api_is_shown_page_by_page(page: Page, stack, user):
+    """The page's side of GET /api/dashboard/sessions: its documented answer, in two pages
+    joined by next_cursor (fulfilled here, so the test holds whatever the stack lists), for
+    sessions that exist; opening one from the list reads it from the stack."""
+    with httpx.Client(base_url=stack.dashboard, headers={"X-User-Id": user}, timeout=30) as api:
+        made = [api.post("/api/dashboard/session", json={}).json() for _ in range(3)]
+    newest_first = made[::-1]
+    pages = {
+        None: {"sessions": newest_first[:2], "next_cursor": "page-2"},
+        "page-2": {"sessions": newest_first[2:], "next_cursor": None},
+    }
+
+    def answer(route):
+        cursor = parse_qs(urlparse(route.request.url).query).get("cursor", [None])[0]
+        assert route.request.headers.get("x-user-id") == user
+        route.fulfill(json=pages[cursor])
+
+    page.route(re.compile(r"/api/dashboard/sessions(\?|$)"), answer)
+    page.reload()
+    sessions = page.get_by_role("navigation", name="Your sessions").get_by_role("link")
+    expect(sessions).to_have_count(2)
+    expect(sessions.first).to_contain_text("Idle")
+    page.get_by_role("button", name="Load more sessions").click()
+    expect(sessions).to_have_count(3)
+    expect(page.get_by_role("button", name="Load more sessions")).to_be_hidden()
+    sessions.nth(2).click()
+    expect(page).to_have_url(re.compile(f"#/session/{made[0]['session_id']}$"))
+    expect(sessions.nth(2)).to_have_attribute("aria-current", "page")
+    expect(page.get_by_role("alert")).to_be_empty()
 
 
 def test_the_whole_approval_works_by_keyboard_alone(page: Page):

@@ -36,16 +36,20 @@ const api = new Api(() => state.identity);
 
 // Errors and notes -----------------------------------------------------------------------------
 
-function showError(doing, error) {
+let alertFrom = null; // "poll" when the alert says the run could not be followed
+
+function showError(doing, error, from = null) {
   const text = describeError(doing, error);
   const alert = $("alert");
   if (alert.textContent !== text) alert.textContent = text;
   $("alert-dismiss").hidden = false;
+  alertFrom = from;
 }
 
 function clearError() {
   $("alert").textContent = "";
   $("alert-dismiss").hidden = true;
+  alertFrom = null;
 }
 
 function formatTime(iso) {
@@ -311,22 +315,33 @@ function showSessionState() {
   line.replaceChildren("Session status: ", sessionBadge(session.status));
 }
 
-/** Show `session` (a ChatSession) as the open one, its messages replacing any others. */
-function showSession(session) {
+/** Empty the view, then show `session` (a ChatSession, or null for none) in it. */
+function resetView(session) {
   stopPolling();
   state.openToken += 1;
-  state.session = { ...session, messages: undefined };
+  state.session = session ? { ...session, messages: undefined } : null;
   state.messageIds = new Set();
-  state.olderCursor = session.older_messages_cursor || null;
+  state.olderCursor = session?.older_messages_cursor || null;
   state.plan = null;
   state.runSteps = new Map();
   state.overall = null;
   $("messages").replaceChildren();
   hidePlan();
-  appendMessages(session.messages || []);
+  appendMessages(session?.messages || []);
   updateOlderButton();
   showSessionState();
+}
+
+/** Show `session` as the open one, its messages replacing any others. */
+function showSession(session) {
+  resetView(session);
   noteSession(session);
+  setAddress();
+}
+
+function closeSession() {
+  resetView(null);
+  renderSessions();
   setAddress();
 }
 
@@ -346,7 +361,11 @@ async function openSession(sessionId, { planId = null } = {}) {
   } catch (error) {
     if (token !== state.openToken) return;
     showError("Opening the session", error);
-    if (error.status === 404) forgetSession(state.identity, sessionId);
+    if (error.status === 404) {
+      forgetSession(state.identity, sessionId);
+      state.sessions = state.sessions.filter((s) => s.session_id !== sessionId);
+      closeSession(); // nothing of another identity's session stays on the screen
+    }
     return;
   }
   if (token !== state.openToken) return;
@@ -461,6 +480,7 @@ async function pollLoop(planId, pollToken, openToken) {
       const { data, intervalMs } = await api.poll(planId);
       if (!current()) return;
       failures = 0;
+      if (alertFrom === "poll") clearError(); // following the run works again
       wait = intervalMs;
       state.overall = data.overall_status;
       state.runSteps = new Map((data.steps || []).map((step) => [step.step_index, step]));
@@ -471,7 +491,7 @@ async function pollLoop(planId, pollToken, openToken) {
       }
     } catch (error) {
       if (!current()) return;
-      showError("Following the run", error);
+      showError("Following the run", error, "poll");
       if (error.status === 401 || error.status === 404) return;
       failures += 1;
       wait = Math.min(30_000, 1000 * 2 ** failures); // back off while the API is unwell
@@ -582,6 +602,12 @@ $("change-form").addEventListener("submit", async (event) => {
     await openPlan(plan.plan_id);
   }
   await refreshSession();
+});
+
+// The skip link moves the focus without touching the address (which names the open session).
+document.querySelector(".skip-link").addEventListener("click", (event) => {
+  event.preventDefault();
+  $("composer-input").focus();
 });
 
 $("alert-dismiss").addEventListener("click", () => {

@@ -192,6 +192,14 @@ def test_refusals_and_failures_are_said_in_words_and_nothing_typed_is_lost(
     expect(page.get_by_label("Message", exact=True)).to_have_value("")
     expect(alert).to_be_empty()
 
+    # Someone else at this browser (another user id) is refused the session, and sees none of it.
+    page.get_by_label("User id").fill(f"{user}-other")
+    page.get_by_role("button", name="Save").click()
+    expect(alert).to_contain_text("Opening the session failed: not found.")
+    expect(page.get_by_role("heading", name="No session open")).to_be_visible()
+    expect(conversation(page).get_by_role("listitem")).to_have_count(0)
+    expect(card).to_be_hidden()
+
 
 def test_sessions_newest_first_and_older_history_on_scroll(page: Page, stack, user):
     # Session A: one turn on the page, three more through the API (a history of 8 messages,

@@ -46,6 +46,7 @@ def stack(tmp_path_factory):
     with pytest.MonkeyPatch.context() as env:
         env.setenv("POLL_INTERVAL_MS", "250")  # the page polls at the answer's X-Poll-Interval
         env.setenv("HISTORY_PAGE_SIZE", "6")  # a few turns make an older page of history
+        env.setenv("ORCHESTRATOR_TIMEOUT_SECONDS", "3")  # a slowed stand-in gives a 504 soon
         stack.start()
     yield stack
     stack.stop()
@@ -53,10 +54,10 @@ def stack(tmp_path_factory):
 
 @pytest.fixture
 def standin(stack):
-    """The stand-in's admin endpoints; task_seconds is put back after the test."""
+    """The stand-in's admin endpoints; its task time and delay are put back after the test."""
     with httpx.Client(base_url=stack.orchestrator, timeout=10) as client:
         yield client
-        client.post("/_standin/config", json={"task_seconds": TASK_SECONDS})
+        client.post("/_standin/config", json={"task_seconds": TASK_SECONDS, "delay_seconds": 0})
 
 
 @pytest.fixture(scope="module")

@@ -201,6 +201,20 @@ def test_refusals_and_failures_are_said_in_words_and_nothing_typed_is_lost(
     expect(card).to_be_hidden()
 
 
+def test_a_slow_orchestrator_is_said_in_words_and_the_message_kept(page: Page, standin):
+    standin.post("/_standin/config", json={"delay_seconds": 4})  # longer than the timeout (3 s)
+    ask(page, DEPLOY)
+    alert = page.get_by_role("alert")
+    expect(alert).to_contain_text(
+        "Sending your message failed: the orchestrator took too long to answer.", timeout=60_000
+    )
+    expect(page.get_by_label("Message", exact=True)).to_have_value(DEPLOY)
+    standin.post("/_standin/config", json={"delay_seconds": 0})
+    page.get_by_role("button", name="Send", exact=True).click()
+    expect(plan_card(page)).to_contain_text("Waiting for your approval")
+    expect(page.get_by_label("Message", exact=True)).to_have_value("")
+
+
 def test_sessions_newest_first_and_older_history_on_scroll(page: Page, stack, user):
     # Session A: one turn on the page, three more through the API (a history of 8 messages,
     # more than the stack's page of 6).

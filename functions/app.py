@@ -1,4 +1,4 @@
-"""The all-in-one app: every endpoint group in one FastAPI app.
+"""The all-in-one app: every endpoint group in one FastAPI app, and the web page.
 
     uvicorn functions.app:app --port 8001
 
@@ -6,14 +6,14 @@
 """
 
 from fastapi.middleware.cors import CORSMiddleware
+from mangum import Mangum
 
 from functions.chat.routes import OPERATIONS as CHAT
 from functions.page import mount_page
 from functions.plans.routes import OPERATIONS as PLANS
 from functions.sessions.routes import OPERATIONS as SESSIONS
 from shared.settings import get_settings
-from shared.web.app_factory import create_app
-from shared.web.lambda_entry import lambda_handler_for
+from shared.web.fastapi_app import create_app
 
 app = create_app(SESSIONS, CHAT, PLANS)
 app.add_middleware(
@@ -24,5 +24,7 @@ app.add_middleware(
     allow_headers=["*"],
     expose_headers=["X-Poll-Interval"],
 )
-handler = lambda_handler_for(app, service="dashboard")
 mount_page(app)
+# lifespan off: on Lambda it would run around every invocation; clients are made once per
+# process, on first use.
+handler = Mangum(app, lifespan="off")

@@ -34,6 +34,11 @@ class Conflict(DashboardError):
     status = 409
 
 
+class ConcurrentChange(Conflict):
+    """The session or plan changed between the read and the conditional write: the work may be
+    tried again from a fresh read (shared/services/retries.py)."""
+
+
 class StoreUnavailable(DashboardError):
     code = "store_unavailable"
     status = 503

@@ -1,4 +1,4 @@
-"""Lambda entry point of the chat group: its operation on the Lambda router (no FastAPI)."""
+"""Lambda entry point of the chat group: its operations on Powertools' resolver."""
 
 from shared.init_phase import init_phase
 
@@ -6,10 +6,9 @@ with init_phase():  # the module loads without the garbage collector: see shared
     from functions.chat.routes import OPERATIONS
     from shared.orchestrator.factory import get_orchestrator
     from shared.store import get_store
-    from shared.web.lambda_entry import lambda_handler_for
-    from shared.web.router import Api
+    from shared.web.lambda_app import lambda_handler_for, resolver_for
 
-    app = Api(OPERATIONS)
+    app = resolver_for(OPERATIONS)
     handler = lambda_handler_for(app, service="chat")
     # Clients are made in the init phase, once per container.
     get_store()

@@ -6,11 +6,12 @@ from shared.services.context import Context
 from shared.web.operations import Operation
 
 
-async def chat(ctx: Context, body: ChatRequest) -> ChatResponse:
-    turn = await chat_turn(ctx, session_id=body.session_id, message=body.message)
+def chat(ctx: Context, body: ChatRequest) -> ChatResponse:
+    turn = chat_turn(ctx, session_id=body.session_id, message=body.message)
     return ChatResponse(messages=turn.messages, plan=turn.plan, session_status=turn.session_status)
 
 
 OPERATIONS = (
-    Operation("POST", "/api/dashboard/chat", chat, ChatResponse, body=ChatRequest, tags=("chat",)),
+    Operation("POST", "/api/dashboard/chat", chat, ChatResponse, body=ChatRequest, idempotent=True,
+              tags=("chat",)),
 )

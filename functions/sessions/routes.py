@@ -15,19 +15,19 @@ class MessagesQuery(BaseModel):
     limit: int | None = Field(default=None, ge=1, le=500)
 
 
-async def create_session(ctx: Context, body: CreateSessionRequest | None) -> ChatSession:
-    return await sessions.create_session(ctx, body.user_id if body else None)
+def create_session(ctx: Context, body: CreateSessionRequest | None) -> ChatSession:
+    return sessions.create_session(ctx, body.user_id if body else None)
 
 
-async def get_session(ctx: Context, session_id: str) -> ChatSession:
-    return await sessions.get_session(ctx, session_id)
+def get_session(ctx: Context, session_id: str) -> ChatSession:
+    return sessions.get_session(ctx, session_id)
 
 
-async def list_messages(ctx: Context, session_id: str, query: MessagesQuery) -> MessagePage:
-    return await sessions.list_messages(ctx, session_id, cursor=query.cursor, limit=query.limit)
+def list_messages(ctx: Context, session_id: str, query: MessagesQuery) -> MessagePage:
+    return sessions.list_messages(ctx, session_id, cursor=query.cursor, limit=query.limit)
 
 
-async def health(ctx: Context) -> dict:
+def health(ctx: Context) -> dict:
     """The load balancer's and the deploy check's probe: no identity, no store call."""
     return {"status": "ok"}
 

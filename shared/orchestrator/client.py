@@ -1,17 +1,8 @@
 """HTTP client of the orchestrator: one httpx.Client per process, typed errors, and retries
 only where repeating cannot do a thing twice.
 
-The calls are async for the use cases, and made by a synchronous httpx.Client (which "can be
-shared between threads", says its docstring) in worker threads of the client's own, as the store
-does with botocore. httpx's async client runs on anyio, whose asyncio backend a process imports
-on its first async request: 30-50 ms of every cold start of the chat and plans functions,
-against ~8 ms for the same first call made in a thread. Its own pool of threads
-(`max_concurrency`, 100 as the async client's pool had connections) keeps a status fan-out
-concurrent: the default executor has only cpu_count + 4 threads, and the store shares it. As the
-async pool bounded the wait for a connection, a call that waited longer than its timeout for a
-thread is not made (OrchestratorUnreachable: it was never sent). A cancelled caller stops
-waiting at once; the thread cannot be interrupted, so it finishes the attempt under way and
-makes no further one; nor does any call once the client is closing.
+The use cases are plain functions, so the calls are blocking, on one synchronous httpx.Client;
+fan-outs (a run's task statuses and cancels) run in shared/services/fanout.py's threads.
 
 Retry rules (at most `max_attempts`, exponential backoff):
 - every call is retried when the connection could not be made (the request was never sent);
@@ -21,14 +12,8 @@ Retry rules (at most `max_attempts`, exponential backoff):
   the orchestrator's plan generation and approve are not idempotent.
 """
 
-import asyncio
-import contextvars
-import functools
 import logging
 import ssl
-import threading
-import time
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Literal, TypeVar
 from urllib.parse import urlsplit
 from urllib.request import getproxies
@@ -39,7 +24,6 @@ from tenacity import (
     Retrying,
     retry_if_exception,
     stop_after_attempt,
-    stop_when_event_set,
     wait_exponential,
 )
 
@@ -109,8 +93,9 @@ class OrchestratorClient:
         max_attempts: int = 3,
         backoff_seconds: float = 0.2,
         transport: httpx.BaseTransport | None = None,
-        max_concurrency: int = 100,
     ):
+        # One pool of connections, shared by the threads that serve requests and fan out calls
+        # (httpx.Client "can be shared between threads", says its docstring).
         self._http = httpx.Client(
             base_url=base_url.rstrip("/"),
             timeout=httpx.Timeout(timeout, connect=min(timeout, 5.0)),
@@ -118,61 +103,16 @@ class OrchestratorClient:
             verify=_tls_verification(base_url),
             headers={"User-Agent": "chiffon-dashboard-api"},
         )
-        self._timeout = timeout
         self._max_attempts = max_attempts
         self._backoff = backoff_seconds
-        # Threads are started as calls need them, up to max_concurrency at once.
-        self._workers = ThreadPoolExecutor(max_concurrency, thread_name_prefix="orchestrator")
-        self._closing = threading.Event()
 
-    async def aclose(self) -> None:
-        """No new attempt after this; calls still waiting for a thread are dropped."""
-        self._closing.set()
-        self._workers.shutdown(wait=False, cancel_futures=True)
+    def close(self) -> None:
         self._http.close()
 
-    async def _send(self, method: str, path: str, *, repeatable: bool, **kwargs: Any):
-        if self._closing.is_set():  # the executor takes no new call after shutdown
-            raise OrchestratorUnreachable("The orchestrator client is closed.")
-        abandoned = threading.Event()  # the caller stopped waiting: no further attempt
-        # In a worker thread, with this task's context (log correlation), as asyncio.to_thread.
-        call = functools.partial(
-            contextvars.copy_context().run,
-            self._send_blocking,
-            method,
-            path,
-            repeatable,
-            kwargs,
-            time.monotonic(),
-            abandoned,
-        )
-        try:
-            return await asyncio.get_running_loop().run_in_executor(self._workers, call)
-        except asyncio.CancelledError:
-            abandoned.set()
-            raise
-
-    def _send_blocking(
-        self,
-        method: str,
-        path: str,
-        repeatable: bool,
-        kwargs: dict[str, Any],
-        queued_at: float,
-        abandoned: threading.Event,
-    ):
-        """One call, its retries and their waits (in the worker thread)."""
-        if self._closing.is_set():  # closed while this call waited for a thread
-            raise OrchestratorUnreachable("The orchestrator client is closed.")
-        if time.monotonic() - queued_at > self._timeout:
-            logger.warning("orchestrator %s %s: no free worker thread in time", method, path)
-            raise OrchestratorUnreachable("The orchestrator client is busy; try again shortly.")
+    def _send(self, method: str, path: str, *, repeatable: bool, **kwargs: Any) -> httpx.Response:
+        """One call, with its retries and their waits."""
         retrying = Retrying(
-            stop=(
-                stop_after_attempt(self._max_attempts)
-                | stop_when_event_set(abandoned)
-                | stop_when_event_set(self._closing)
-            ),
+            stop=stop_after_attempt(self._max_attempts),
             wait=wait_exponential(multiplier=self._backoff, max=2.0),
             retry=retry_if_exception(_retryable(repeatable)),
             reraise=True,
@@ -193,15 +133,15 @@ class OrchestratorClient:
             raise OrchestratorBadAnswer("The orchestrator failed to handle the request.") from None
         except httpx.HTTPError as error:  # dropped mid-answer, protocol errors
             raise OrchestratorBadAnswer("The orchestrator's answer was cut off.") from error
-        except RuntimeError as error:  # httpx refuses a request on a client closed meanwhile
+        except RuntimeError as error:  # httpx refuses a request on a closed client
             if not self._http.is_closed:
                 raise
             raise OrchestratorUnreachable("The orchestrator client is closed.") from error
 
-    async def _call(
+    def _call(
         self, model: type[Answer], method: str, path: str, *, repeatable: bool, **kwargs: Any
     ) -> Answer:
-        response = await self._send(method, path, repeatable=repeatable, **kwargs)
+        response = self._send(method, path, repeatable=repeatable, **kwargs)
         # The orchestrator's own words (paths, details, traces) go to the log, never to callers:
         # they would reach the person's chat history.
         if response.status_code == 404:
@@ -222,33 +162,33 @@ class OrchestratorClient:
 
     # The calls ----------------------------------------------------------------------------
 
-    async def submit_request(self, text: str, user_id: str) -> RequestAnswer:
+    def submit_request(self, text: str, user_id: str) -> RequestAnswer:
         body = {"request": text, "user_id": user_id}
-        return await self._call(RequestAnswer, "POST", "/api/v1/request", json=body,
+        return self._call(RequestAnswer, "POST", "/api/v1/request", json=body,
                                 repeatable=False)  # fmt: skip
 
-    async def generate_plan(self, request_id: str) -> PlanAnswer:
+    def generate_plan(self, request_id: str) -> PlanAnswer:
         # Each call makes a new plan: call once per request and keep what it returns.
-        return await self._call(PlanAnswer, "GET", f"/api/v1/plan/{request_id}", repeatable=False)
+        return self._call(PlanAnswer, "GET", f"/api/v1/plan/{request_id}", repeatable=False)
 
-    async def approve(
+    def approve(
         self, plan_id: str, user_id: str, *, approved: bool, notes: str | None = None
     ) -> ApproveAnswer:
         body = {"approved": approved, "user_id": user_id, "notes": notes}
-        return await self._call(ApproveAnswer, "POST", f"/api/v1/plan/{plan_id}/approve",
+        return self._call(ApproveAnswer, "POST", f"/api/v1/plan/{plan_id}/approve",
                                 json=body, repeatable=False)  # fmt: skip
 
-    async def plan_status(self, plan_id: str) -> PlanStatusAnswer:
-        return await self._call(PlanStatusAnswer, "GET", f"/api/v1/plan/{plan_id}/status",
+    def plan_status(self, plan_id: str) -> PlanStatusAnswer:
+        return self._call(PlanStatusAnswer, "GET", f"/api/v1/plan/{plan_id}/status",
                                 repeatable=True)  # fmt: skip
 
-    async def task_status(self, task_id: str) -> TaskStatusAnswer:
-        return await self._call(TaskStatusAnswer, "GET", f"/api/v1/status/{task_id}",
+    def task_status(self, task_id: str) -> TaskStatusAnswer:
+        return self._call(TaskStatusAnswer, "GET", f"/api/v1/status/{task_id}",
                                 repeatable=True)  # fmt: skip
 
-    async def cancel_task(self, task_id: str) -> CancelOutcome:
+    def cancel_task(self, task_id: str) -> CancelOutcome:
         try:
-            await self._call(CancelAnswer, "POST", f"/api/v1/cancel/{task_id}", repeatable=True)
+            self._call(CancelAnswer, "POST", f"/api/v1/cancel/{task_id}", repeatable=True)
         except OrchestratorNotFound:
             return "unknown"
         except OrchestratorRejected as error:

@@ -16,9 +16,8 @@ def get_orchestrator() -> OrchestratorClient:
     )
 
 
-async def close_orchestrator() -> None:
-    """Close the process's client, if one was made: the local app's shutdown. Its calls then
-    make no further attempt, so the worker threads end and the process can exit."""
+def close_orchestrator() -> None:
+    """Close the process's client, if one was made: the local app's shutdown."""
     if get_orchestrator.cache_info().currsize:
-        await get_orchestrator().aclose()
+        get_orchestrator().close()
         get_orchestrator.cache_clear()

@@ -8,12 +8,13 @@ plan: the orchestrator makes a new plan on every plan call.
 
 from dataclasses import dataclass
 
-from shared.errors import Conflict, InvalidInput, OrchestratorError
+from shared.errors import InvalidInput, OrchestratorError
 from shared.models import MAX_MESSAGE_CHARS, ChatMessage, DashboardPlanView, SessionStatus
 from shared.orchestrator.answers import PlanAnswer, RequestAnswer
 from shared.planview import plan_view
 from shared.services.context import Context
 from shared.services.loading import load_session, load_session_plan
+from shared.services.retries import on_concurrent_change
 from shared.services.rules import (
     CHAT_ALLOWED,
     claim_is_stale,
@@ -28,8 +29,6 @@ from shared.store.records import (
     SessionRecord,
     utcnow,
 )
-
-CLAIM_ATTEMPTS = 3
 
 
 @dataclass
@@ -63,42 +62,37 @@ def request_text(message: str, target: PlanRecord | None) -> str:
     return text
 
 
-async def _claim_turn(
+@on_concurrent_change
+def _claim_turn(
     ctx: Context, session_id: str, message: str, modify_plan_id: str | None
 ) -> ClaimedTurn:
     """Store the person's message and mark the session awaiting_plan, in one conditional write.
     Two turns racing on one session: one wins, the other is answered 409 and stores nothing."""
-    for attempt in range(CLAIM_ATTEMPTS):
-        session = await load_session(ctx, session_id)
-        stale = session.status == "awaiting_plan" and claim_is_stale(session, ctx.settings)
-        if not stale:
-            require_status(session, CHAT_ALLOWED)
-        target = None
-        if modify_plan_id is not None:
-            target = await load_session_plan(ctx.store, session, modify_plan_id)
-            require_current_pending_plan(session, target)
-        elif session.status in ("plan_ready", "awaiting_plan") and session.current_plan_id:
-            current = await ctx.store.get_plan(session.current_plan_id)
-            target = current if current and current.state == "pending_approval" else None
-        text = request_text(message, target)  # refuse an over-long text before storing anything
-        # A stale claim's own status is unknown; the plan decides where the session returns.
-        previous: SessionStatus = (
-            session.status
-            if session.status != "awaiting_plan"
-            else ("plan_ready" if target else "idle")
-        )
-        metadata = {"modifies_plan_id": target.plan_id} if target else None
-        try:
-            claimed, (user_message,) = await ctx.store.save(
-                session,
-                changes=SessionChanges(status="awaiting_plan"),
-                messages=[NewMessage(role="user", content=message, metadata=metadata)],
-            )
-            return ClaimedTurn(claimed, user_message, target, previous, text)
-        except Conflict:
-            if attempt == CLAIM_ATTEMPTS - 1:
-                raise
-    raise AssertionError("unreachable")
+    session = load_session(ctx, session_id)
+    stale = session.status == "awaiting_plan" and claim_is_stale(session, ctx.settings)
+    if not stale:
+        require_status(session, CHAT_ALLOWED)
+    target = None
+    if modify_plan_id is not None:
+        target = load_session_plan(ctx.store, session, modify_plan_id)
+        require_current_pending_plan(session, target)
+    elif session.status in ("plan_ready", "awaiting_plan") and session.current_plan_id:
+        current = ctx.store.get_plan(session.current_plan_id)
+        target = current if current and current.state == "pending_approval" else None
+    text = request_text(message, target)  # refuse an over-long text before storing anything
+    # A stale claim's own status is unknown; the plan decides where the session returns.
+    previous: SessionStatus = (
+        session.status
+        if session.status != "awaiting_plan"
+        else ("plan_ready" if target else "idle")
+    )
+    metadata = {"modifies_plan_id": target.plan_id} if target else None
+    claimed, (user_message,) = ctx.store.save(
+        session,
+        changes=SessionChanges(status="awaiting_plan"),
+        messages=[NewMessage(role="user", content=message, metadata=metadata)],
+    )
+    return ClaimedTurn(claimed, user_message, target, previous, text)
 
 
 def _unplanned_reply(answer: RequestAnswer | PlanAnswer) -> str:
@@ -136,11 +130,11 @@ def _fault_reply(error: OrchestratorError) -> str:
     )
 
 
-async def chat_turn(
+def chat_turn(
     ctx: Context, *, session_id: str, message: str, modify_plan_id: str | None = None
 ) -> TurnResult:
     store, orchestrator = ctx.store, ctx.orchestrator
-    turn = await _claim_turn(ctx, session_id, message, modify_plan_id)
+    turn = _claim_turn(ctx, session_id, message, modify_plan_id)
     claimed, user_message, target, previous = (
         turn.session,
         turn.user_message,
@@ -148,16 +142,16 @@ async def chat_turn(
         turn.previous_status,
     )
     try:
-        request = await orchestrator.submit_request(turn.text, claimed.user_id)
+        request = orchestrator.submit_request(turn.text, claimed.user_id)
         planned = (
-            await orchestrator.generate_plan(request.request_id)
+            orchestrator.generate_plan(request.request_id)
             if request.status == "parsing_complete"
             else None
         )
     except OrchestratorError as error:
         # Keep the person's message, say what went wrong, and leave the session as it was so
         # the next message works.
-        await store.save(
+        store.save(
             claimed,
             changes=SessionChanges(status=previous),
             messages=[NewMessage(role="assistant", content=_fault_reply(error),
@@ -167,7 +161,7 @@ async def chat_turn(
 
     if planned is None or planned.status == "planning_failed":
         outcome = planned or request
-        session, (reply,) = await store.save(
+        session, (reply,) = store.save(
             claimed,
             changes=SessionChanges(status=previous),
             messages=[
@@ -193,7 +187,7 @@ async def chat_turn(
         expires_at=claimed.expires_at,
     )
     view = plan_view(plan, is_current=True)
-    session, (reply,) = await store.save(
+    session, (reply,) = store.save(
         claimed,
         changes=SessionChanges(
             status="plan_ready", current_request_id=request.request_id, current_plan_id=plan.plan_id

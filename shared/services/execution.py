@@ -2,6 +2,7 @@
 
 import logging
 from datetime import datetime
+from functools import partial
 
 from shared.errors import OrchestratorError, OrchestratorNotFound
 from shared.models import ExecutionUpdate, StepStatus
@@ -67,18 +68,18 @@ def _update(
     )
 
 
-async def _task_answer(
+def _task_answer(
     orchestrator: OrchestratorClient, task: DispatchedTask
 ) -> TaskStatusAnswer | str:
     if task.task_id is None:
         return f"The orchestrator could not dispatch this step: {task.error or 'no reason given'}"
     try:
-        return await orchestrator.task_status(task.task_id)
+        return orchestrator.task_status(task.task_id)
     except OrchestratorNotFound:
         return "The orchestrator no longer knows this step (it may have restarted)."
 
 
-async def execution_updates(
+def execution_updates(
     orchestrator: OrchestratorClient, plan: PlanRecord
 ) -> list[ExecutionUpdate]:
     """One update per plan step; one orchestrator call per dispatched task, all at once.
@@ -88,8 +89,8 @@ async def execution_updates(
     tasks = tasks_of(plan)
     by_order = {t.order: t for t in plan.dispatched_tasks}
     wanted = [by_order.get(task.get("order", i)) for i, task in enumerate(tasks, start=1)]
-    answers: list[TaskStatusAnswer | str | None] = list(
-        await all_of([_task_answer(orchestrator, t) if t else _nothing() for t in wanted])
+    answers: list[TaskStatusAnswer | str | None] = all_of(
+        [partial(_task_answer, orchestrator, t) if t else _nothing for t in wanted]
     )
     return [
         _update(plan, i, task.get("name", f"Step {i}"), answer)
@@ -97,8 +98,14 @@ async def execution_updates(
     ]
 
 
-async def _nothing() -> None:
+def _nothing() -> None:
     return None
+
+
+def cancel_all(orchestrator: OrchestratorClient, tasks: list[DispatchedTask]) -> list[str]:
+    """Cancel every dispatched task at once; each outcome is "cancelled", "already_finished" or
+    "unknown"."""
+    return all_of([partial(orchestrator.cancel_task, t.task_id) for t in tasks if t.task_id])
 
 
 def overall_status(plan: PlanRecord, steps: list[ExecutionUpdate]) -> str:

@@ -16,30 +16,30 @@ def session_key(session_id: str) -> str:
     return canonical
 
 
-async def load_session(ctx: Context, session_id: str) -> SessionRecord:
+def load_session(ctx: Context, session_id: str) -> SessionRecord:
     """The caller's session, or NotFound for malformed, unknown, expired or other users' ids."""
-    record = await ctx.store.get_session(session_key(session_id))
+    record = ctx.store.get_session(session_key(session_id))
     if record is None:
         raise NotFound("Session not found.")
     check_access(record.user_id, ctx.caller, ctx.settings, "Session")
     return record
 
 
-async def load_plan(ctx: Context, plan_id: str) -> PlanRecord:
+def load_plan(ctx: Context, plan_id: str) -> PlanRecord:
     canonical = canonical_uuid(plan_id)
-    plan = await ctx.store.get_plan(canonical) if canonical else None
+    plan = ctx.store.get_plan(canonical) if canonical else None
     if plan is None:
         raise NotFound("Plan not found.")
     check_access(plan.user_id, ctx.caller, ctx.settings, "Plan")
     return plan
 
 
-async def load_session_plan(
+def load_session_plan(
     store: SessionStore, session: SessionRecord, plan_id: str
 ) -> PlanRecord:
     """A plan of this (already authorised) session."""
     canonical = canonical_uuid(plan_id)
-    plan = await store.get_plan(canonical) if canonical else None
+    plan = store.get_plan(canonical) if canonical else None
     if plan is None or plan.session_id != session.session_id:
         raise NotFound("Plan not found.")
     return plan

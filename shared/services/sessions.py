@@ -1,5 +1,7 @@
 """Creating sessions and reading them with their history."""
 
+from functools import partial
+
 from shared.models import ChatMessage, ChatSession, MessagePage
 from shared.services.context import Context
 from shared.services.fanout import all_of
@@ -25,36 +27,36 @@ def public_session(
     )
 
 
-async def create_session(ctx: Context, requested_user_id: str | None) -> ChatSession:
+def create_session(ctx: Context, requested_user_id: str | None) -> ChatSession:
     # A verified or dev identity wins over a user_id in the body: the body cannot claim to be
     # somebody else.
     user_id = ctx.caller.user_id or requested_user_id or ANONYMOUS
-    return public_session(await ctx.store.create_session(user_id), [], None)
+    return public_session(ctx.store.create_session(user_id), [], None)
 
 
-async def _session_and_page(
+def _session_and_page(
     ctx: Context, session_id: str, *, limit: int, cursor: str | None = None
 ) -> tuple[SessionRecord, StoredPage]:
     """The session item and a page of its history, read concurrently: one round trip instead
     of two. The page is only returned once the session is found to be the caller's (an error of
     the session read wins over one of the page read); for anyone else it is read and dropped."""
     canonical = session_key(session_id)
-    record, page = await all_of([
-        load_session(ctx, canonical),
-        ctx.store.list_messages(canonical, limit=limit, cursor=cursor),
+    record, page = all_of([
+        partial(load_session, ctx, canonical),
+        partial(ctx.store.list_messages, canonical, limit=limit, cursor=cursor),
     ])  # fmt: skip
     return record, page
 
 
-async def get_session(ctx: Context, session_id: str) -> ChatSession:
-    record, page = await _session_and_page(ctx, session_id, limit=ctx.settings.history_page_size)
+def get_session(ctx: Context, session_id: str) -> ChatSession:
+    record, page = _session_and_page(ctx, session_id, limit=ctx.settings.history_page_size)
     return public_session(record, page.messages[::-1], page.next_cursor)
 
 
-async def list_messages(
+def list_messages(
     ctx: Context, session_id: str, *, cursor: str | None, limit: int | None
 ) -> MessagePage:
-    _, page = await _session_and_page(
+    _, page = _session_and_page(
         ctx, session_id, limit=limit or ctx.settings.history_page_size, cursor=cursor
     )
     return MessagePage(messages=page.messages[::-1], next_cursor=page.next_cursor)

@@ -14,20 +14,12 @@ def dynamodb_client(settings: Settings):
     from botocore.config import Config
     from botocore.session import get_session
 
-    from shared.store.botocore_data import data_loader
-    from shared.store.botocore_parsing import DynamoDBResponseParserFactory
-
     config = Config(
         connect_timeout=2,
         read_timeout=5,
         retries={"mode": "standard", "max_attempts": 3},  # botocore retries throttling itself
     )
-    session = get_session()
-    # botocore's models, loaded without two cold-start costs: see shared/store/botocore_data.py
-    session.register_component("data_loader", data_loader(session.get_config_variable("data_path")))
-    # and its answers parsed with a shortcut for scalar attributes: shared/store/botocore_parsing.py
-    session.register_component("response_parser_factory", DynamoDBResponseParserFactory())
-    return session.create_client(
+    return get_session().create_client(
         "dynamodb",
         region_name=settings.aws_region,
         endpoint_url=settings.dynamodb_endpoint_url,

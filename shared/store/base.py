@@ -26,11 +26,11 @@ class SessionStore(Protocol):
     changes the session and puts or changes a plan happens all at once or not at all.
     """
 
-    async def create_session(self, user_id: str) -> SessionRecord: ...
+    def create_session(self, user_id: str) -> SessionRecord: ...
 
-    async def get_session(self, session_id: str) -> SessionRecord | None: ...
+    def get_session(self, session_id: str) -> SessionRecord | None: ...
 
-    async def save(
+    def save(
         self,
         session: SessionRecord,
         *,
@@ -44,28 +44,28 @@ class SessionStore(Protocol):
         Raises Conflict when the session or plan changed since it was read, NotFound when gone."""
         ...
 
-    async def list_messages(
+    def list_messages(
         self, session_id: str, *, limit: int, cursor: str | None = None
     ) -> StoredPage: ...
 
-    async def get_plan(self, plan_id: str) -> PlanRecord | None: ...
+    def get_plan(self, plan_id: str) -> PlanRecord | None: ...
 
-    async def claim_idempotency_key(
+    def claim_idempotency_key(
         self, key: str, fingerprint: str, ttl_seconds: int
     ) -> IdempotencyRecord | None:
         """Record that a request with this key is in progress. Returns None when the claim is
         new, or the existing record (in progress or completed) when the key was seen before."""
         ...
 
-    async def complete_idempotency_key(
+    def complete_idempotency_key(
         self, key: str, fingerprint: str, status: int, body: str, ttl_seconds: int
     ) -> None: ...
 
-    async def release_idempotency_key(self, key: str) -> None:
+    def release_idempotency_key(self, key: str) -> None:
         """Forget a claim whose request failed in a way the client should retry (5xx)."""
         ...
 
-    async def cleanup_expired(self) -> int:
+    def cleanup_expired(self) -> int:
         """Drop expired items where the backend does not do it itself; returns how many."""
         ...
 

@@ -10,7 +10,6 @@ Every session change is a Put conditioned on the version that was read; a change
 messages or touches a plan is one TransactWriteItems. Reads never Scan.
 """
 
-import asyncio
 import json
 import logging
 import uuid
@@ -19,7 +18,7 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from shared.errors import Conflict, StoreUnavailable
+from shared.errors import ConcurrentChange, StoreUnavailable
 from shared.models import ChatMessage
 from shared.store.base import (
     apply_plan_changes,
@@ -203,15 +202,15 @@ def _store_error(error: Exception) -> Exception:
     if isinstance(error, ClientError):
         code = error.response.get("Error", {}).get("Code", "")
         if code == "ConditionalCheckFailedException":
-            return Conflict("The session changed while this request was being handled.")
+            return ConcurrentChange("The session changed while this request was being handled.")
         if code == "TransactionCanceledException":
             reasons = [r.get("Code") for r in error.response.get("CancellationReasons", [])]
             if "ConditionalCheckFailed" in reasons or "TransactionConflict" in reasons:
-                return Conflict("The session changed while this request was being handled.")
+                return ConcurrentChange("The session changed while this request was being handled.")
             logger.warning("dynamodb transaction cancelled: %s", reasons)
             return StoreUnavailable("The session store is busy; try again shortly.")
         if code == "TransactionConflictException":
-            return Conflict("The session changed while this request was being handled.")
+            return ConcurrentChange("The session changed while this request was being handled.")
         if code in _UNAVAILABLE_CODES:
             logger.warning("dynamodb unavailable: %s", code)
             return StoreUnavailable("The session store is busy; try again shortly.")
@@ -225,10 +224,9 @@ class DynamoDBSessionStore:
         self._table = table_name
         self._ttl = ttl
 
-    async def _call(self, operation: str, **kwargs: Any) -> dict:
-        # boto3 is synchronous; a worker thread keeps the event loop free for other requests.
+    def _call(self, operation: str, **kwargs: Any) -> dict:
         try:
-            return await asyncio.to_thread(getattr(self._client, operation), **kwargs)
+            return getattr(self._client, operation)(**kwargs)
         except (ClientError, BotoCoreError) as error:
             raise _store_error(error) from error
 
@@ -237,7 +235,7 @@ class DynamoDBSessionStore:
         # TTL deletion lags by up to days: an expired item that is still there counts as absent.
         return int(item["expires_at"]["N"]) > utcnow().timestamp()
 
-    async def create_session(self, user_id: str) -> SessionRecord:
+    def create_session(self, user_id: str) -> SessionRecord:
         now = utcnow()
         record = SessionRecord(
             session_id=str(uuid.uuid4()),
@@ -246,7 +244,7 @@ class DynamoDBSessionStore:
             last_activity=now,
             expires_at=expiry(self._ttl, now),
         )
-        await self._call(
+        self._call(
             "put_item",
             TableName=self._table,
             Item=_session_item(record),
@@ -254,14 +252,14 @@ class DynamoDBSessionStore:
         )
         return record
 
-    async def get_session(self, session_id: str) -> SessionRecord | None:
-        answer = await self._call(
+    def get_session(self, session_id: str) -> SessionRecord | None:
+        answer = self._call(
             "get_item", TableName=self._table, Key=_session_key(session_id), ConsistentRead=True
         )
         item = answer.get("Item")
         return _session_from_item(item) if item and self._live(item) else None
 
-    async def save(
+    def save(
         self,
         session: SessionRecord,
         *,
@@ -318,12 +316,12 @@ class DynamoDBSessionStore:
             )
 
         if len(writes) == 1:
-            await self._call("put_item", **session_put)
+            self._call("put_item", **session_put)
         else:
-            await self._call("transact_write_items", TransactItems=writes)
+            self._call("transact_write_items", TransactItems=writes)
         return updated, added
 
-    async def list_messages(
+    def list_messages(
         self, session_id: str, *, limit: int, cursor: str | None = None
     ) -> StoredPage:
         query: dict[str, Any] = {
@@ -338,7 +336,7 @@ class DynamoDBSessionStore:
                 "PK": _s(f"SESSION#{session_id}"),
                 "SK": _s(decode_cursor(cursor)),
             }
-        answer = await self._call("query", **query)
+        answer = self._call("query", **query)
         items = answer.get("Items", [])
         page_items = items[:limit]
         more = len(items) > limit or "LastEvaluatedKey" in answer
@@ -348,14 +346,14 @@ class DynamoDBSessionStore:
             next_cursor=next_cursor,
         )
 
-    async def get_plan(self, plan_id: str) -> PlanRecord | None:
-        answer = await self._call(
+    def get_plan(self, plan_id: str) -> PlanRecord | None:
+        answer = self._call(
             "get_item", TableName=self._table, Key=_plan_key(plan_id), ConsistentRead=True
         )
         item = answer.get("Item")
         return _plan_from_item(item) if item and self._live(item) else None
 
-    async def claim_idempotency_key(
+    def claim_idempotency_key(
         self, key: str, fingerprint: str, ttl_seconds: int
     ) -> IdempotencyRecord | None:
         now = utcnow()
@@ -367,8 +365,7 @@ class DynamoDBSessionStore:
         }
         try:
             # Claim the key unless a live record holds it; an expired one is taken over.
-            await asyncio.to_thread(
-                self._client.put_item,
+            self._client.put_item(
                 TableName=self._table,
                 Item=item,
                 ConditionExpression="attribute_not_exists(PK) OR expires_at < :now",
@@ -382,7 +379,7 @@ class DynamoDBSessionStore:
             old = error.response.get("Item")
             if old is None:  # an emulator that does not return the item: read it
                 old = (
-                    await self._call(
+                    self._call(
                         "get_item",
                         TableName=self._table,
                         Key=_idempotency_key(key),
@@ -393,7 +390,7 @@ class DynamoDBSessionStore:
         except BotoCoreError as error:
             raise _store_error(error) from error
 
-    async def complete_idempotency_key(
+    def complete_idempotency_key(
         self, key: str, fingerprint: str, status: int, body: str, ttl_seconds: int
     ) -> None:
         item = {
@@ -404,10 +401,10 @@ class DynamoDBSessionStore:
             "response_body": _s(body),
             "expires_at": _n(expiry(timedelta(seconds=ttl_seconds))),
         }
-        await self._call("put_item", TableName=self._table, Item=item)
+        self._call("put_item", TableName=self._table, Item=item)
 
-    async def release_idempotency_key(self, key: str) -> None:
-        await self._call("delete_item", TableName=self._table, Key=_idempotency_key(key))
+    def release_idempotency_key(self, key: str) -> None:
+        self._call("delete_item", TableName=self._table, Key=_idempotency_key(key))
 
-    async def cleanup_expired(self) -> int:
+    def cleanup_expired(self) -> int:
         return 0  # the table's TTL deletes expired items; reads already skip them

@@ -1,14 +1,17 @@
 """In-memory SessionStore: for use-case tests and a zero-setup local fallback.
 
-Each method runs without awaiting in between, so under asyncio every call is atomic, which gives
-the same all-or-nothing and conditional-write behaviour as the DynamoDB store.
+Each method holds one lock for the whole call, so every call is atomic across the threads that
+serve requests, which gives the same all-or-nothing and conditional-write behaviour as the
+DynamoDB store.
 """
 
 import bisect
+import functools
+import threading
 import uuid
 from datetime import timedelta
 
-from shared.errors import Conflict
+from shared.errors import ConcurrentChange, Conflict
 from shared.models import ChatMessage
 from shared.store.base import (
     apply_plan_changes,
@@ -31,9 +34,19 @@ from shared.store.records import (
 )
 
 
+def _atomic(method):
+    @functools.wraps(method)
+    def locked(self, *args, **kwargs):
+        with self._lock:
+            return method(self, *args, **kwargs)
+
+    return locked
+
+
 class InMemorySessionStore:
     def __init__(self, ttl: timedelta = timedelta(days=7)):
         self._ttl = ttl
+        self._lock = threading.RLock()  # re-entrant: save reads the session it changes
         self._sessions: dict[str, SessionRecord] = {}
         # Per session: sort keys in order, and the message with its expiry under each key.
         self._message_keys: dict[str, list[str]] = {}
@@ -45,7 +58,8 @@ class InMemorySessionStore:
     def _live(expires_at: int) -> bool:
         return expires_at > utcnow().timestamp()
 
-    async def create_session(self, user_id: str) -> SessionRecord:
+    @_atomic
+    def create_session(self, user_id: str) -> SessionRecord:
         now = utcnow()
         record = SessionRecord(
             session_id=str(uuid.uuid4()),
@@ -59,11 +73,13 @@ class InMemorySessionStore:
         self._messages[record.session_id] = {}
         return record
 
-    async def get_session(self, session_id: str) -> SessionRecord | None:
+    @_atomic
+    def get_session(self, session_id: str) -> SessionRecord | None:
         record = self._sessions.get(session_id)
         return record if record is not None and self._live(record.expires_at) else None
 
-    async def save(
+    @_atomic
+    def save(
         self,
         session: SessionRecord,
         *,
@@ -73,15 +89,15 @@ class InMemorySessionStore:
         plan_update: tuple[PlanRecord, PlanChanges] | None = None,
     ) -> tuple[SessionRecord, list[ChatMessage]]:
         # Check every condition first, then write: all or nothing.
-        current = await self.get_session(session.session_id)
+        current = self.get_session(session.session_id)
         if current is None or current.version != session.version:
-            raise Conflict("The session changed while this request was being handled.")
+            raise ConcurrentChange("The session changed while this request was being handled.")
         if new_plan is not None and new_plan.plan_id in self._plans:
             raise Conflict("A plan with this id is already stored.")
         if plan_update is not None:
             stored = self._plans.get(plan_update[0].plan_id)
             if stored is None or stored.version != plan_update[0].version:
-                raise Conflict("The plan changed while this request was being handled.")
+                raise ConcurrentChange("The plan changed while this request was being handled.")
 
         now = utcnow()
         updated = apply_session_changes(current, changes, now, self._ttl)
@@ -103,7 +119,8 @@ class InMemorySessionStore:
             self._plans[plan.plan_id] = apply_plan_changes(plan, plan_changes, updated.expires_at)
         return updated, added
 
-    async def list_messages(
+    @_atomic
+    def list_messages(
         self, session_id: str, *, limit: int, cursor: str | None = None
     ) -> StoredPage:
         keys = self._message_keys.get(session_id, [])
@@ -115,11 +132,13 @@ class InMemorySessionStore:
         next_cursor = encode_cursor(page_keys[-1]) if start > 0 else None
         return StoredPage(messages=page, next_cursor=next_cursor)
 
-    async def get_plan(self, plan_id: str) -> PlanRecord | None:
+    @_atomic
+    def get_plan(self, plan_id: str) -> PlanRecord | None:
         plan = self._plans.get(plan_id)
         return plan if plan is not None and self._live(plan.expires_at) else None
 
-    async def claim_idempotency_key(
+    @_atomic
+    def claim_idempotency_key(
         self, key: str, fingerprint: str, ttl_seconds: int
     ) -> IdempotencyRecord | None:
         existing = self._idempotency.get(key)
@@ -131,7 +150,8 @@ class InMemorySessionStore:
         )  # fmt: skip
         return None
 
-    async def complete_idempotency_key(
+    @_atomic
+    def complete_idempotency_key(
         self, key: str, fingerprint: str, status: int, body: str, ttl_seconds: int
     ) -> None:
         self._idempotency[key] = IdempotencyRecord(
@@ -139,10 +159,12 @@ class InMemorySessionStore:
             response_body=body, expires_at=expiry(timedelta(seconds=ttl_seconds)),
         )  # fmt: skip
 
-    async def release_idempotency_key(self, key: str) -> None:
+    @_atomic
+    def release_idempotency_key(self, key: str) -> None:
         self._idempotency.pop(key, None)
 
-    async def cleanup_expired(self) -> int:
+    @_atomic
+    def cleanup_expired(self) -> int:
         removed = 0
         for session_id in [s for s, r in self._sessions.items() if not self._live(r.expires_at)]:
             del self._sessions[session_id]

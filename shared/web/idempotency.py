@@ -1,122 +1,90 @@
 """Idempotency-Key on the POSTs that change things: a repeat with the same key gets the first
-answer again and does no work; the same key with a different request is refused.
+answer again and does no work; the same key with a different request is refused (422).
 
-Why not Powertools' idempotency utility: its decorators wrap synchronous functions or the whole
-Lambda handler (async support was declined upstream, issue #4483), so it would neither cover the
-local app nor our async use cases. The record lives in the same table, through the store.
-
-A pure ASGI middleware: requests without a key (all GETs among them) pass straight through.
+Why not Powertools' idempotency utility: it would serve only the Lambda functions, not the
+local app, and it stores whatever the handler returned, where a fault (5xx) must free the key
+so that a retry can succeed. This thin layer sits around the use case on both hosts, with the
+record in the same table, through the store. Keys are scoped to the caller, so one user's key
+can never replay another's answer.
 """
 
 import hashlib
-import re
-from collections.abc import Callable
+import json
+from typing import Any
 
-from shared.errors import DashboardError
-from shared.identity import caller_from
-from shared.settings import get_settings
-from shared.store.base import SessionStore
-from shared.web.asgi import (
-    ASGIApp,
-    Headers,
-    JSONAnswer,
-    Message,
-    Receive,
-    Scope,
-    Send,
-    read_body,
-    replaying,
-)
-from shared.web.errors import error_response
+from pydantic import BaseModel
+
+from shared.errors import Conflict, DashboardError
+from shared.services.context import Context
+from shared.web.errors import error_content
+from shared.web.operations import Answer, Operation
 
 HEADER = "Idempotency-Key"
+KEY_PATTERN = r"^[A-Za-z0-9._:\-]{1,128}$"  # checked by the frameworks, as a header parameter
 TTL_SECONDS = 24 * 3600
-_VALID_KEY = re.compile(r"^[A-Za-z0-9._:\-]{1,128}$")
-_PROTECTED = re.compile(r"^/api/dashboard/(chat|plan/[^/]+/(approve|reject|modify|abort))$")
 
 
-def _digest(*parts: bytes) -> str:
-    return hashlib.sha256(b"\0".join(parts)).hexdigest()
+class IdempotencyKeyReused(DashboardError):
+    code = "idempotency_key_reused"
+    status = 422
 
 
-class IdempotencyMiddleware:
-    def __init__(self, app: ASGIApp, store: Callable[[], SessionStore]):
-        self.app = app
-        self.store = store  # looked up per request, so tests can swap the store
+class RequestInProgress(Conflict):
+    code = "request_in_progress"
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if (
-            scope["type"] != "http"
-            or scope["method"] != "POST"
-            or not _PROTECTED.match(scope["path"])
-            or HEADER.lower().encode() not in dict(scope["headers"])
-        ):
-            await self.app(scope, receive, send)
-            return
-        headers = Headers(scope)
-        key = headers[HEADER]
-        if not _VALID_KEY.match(key):
-            message = f"{HEADER} must be 1-128 characters of letters, digits and . _ : -"
-            await error_response(400, "invalid_request", message)(scope, receive, send)
-            return
-        body = await read_body(receive)  # within the limit: BodyLimitMiddleware is outside
-        caller = caller_from(scope.get("aws.event"), headers, get_settings())
-        # Keys are scoped to the caller, so one user's key can never replay another's answer.
-        scoped = _digest((caller.user_id or "").encode(), key.encode())
-        fingerprint = _digest(scope["path"].encode(), body)
-        store = self.store()
-        try:
-            # A short lease while in progress: a claim whose release failed (or whose Lambda was
-            # stopped) frees itself; the answer, once stored, is kept for TTL_SECONDS.
-            lease = get_settings().stale_claim_seconds
-            seen = await store.claim_idempotency_key(scoped, fingerprint, lease)
-        except DashboardError as error:
-            await error_response(error.status, error.code, error.message)(scope, receive, send)
-            return
-        if seen is not None:
-            await self._answer_repeat(seen, fingerprint)(scope, receive, send)
-            return
-        await self._first_time(scope, body, send, store, scoped, fingerprint)
 
-    @staticmethod
-    def _answer_repeat(seen, fingerprint: str) -> JSONAnswer:
+def _digest(*parts: str) -> str:
+    return hashlib.sha256("\0".join(parts).encode()).hexdigest()
+
+
+def _fingerprint(path: str, inputs: dict[str, Any]) -> str:
+    canonical = {
+        name: value.model_dump(mode="json") if isinstance(value, BaseModel) else value
+        for name, value in inputs.items()
+    }
+    return _digest(path, json.dumps(canonical, sort_keys=True, separators=(",", ":")))
+
+
+def _json(result: Any) -> str:
+    body = result.body if isinstance(result, Answer) else result
+    return body.model_dump_json() if isinstance(body, BaseModel) else json.dumps(body)
+
+
+def call_once(operation: Operation, ctx: Context, inputs: dict[str, Any], key: str | None) -> Any:
+    """`operation.call(ctx, **inputs)`, at most once per caller and key."""
+    if key is None:
+        return operation.call(ctx, **inputs)
+    store = ctx.store
+    scoped = _digest(ctx.caller.user_id or "", key)
+    fingerprint = _fingerprint(operation.path, inputs)
+    # A short lease while in progress: a claim whose release failed (or whose Lambda was stopped)
+    # frees itself; the answer, once stored, is kept for TTL_SECONDS.
+    seen = store.claim_idempotency_key(scoped, fingerprint, ctx.settings.stale_claim_seconds)
+    if seen is not None:
         if seen.fingerprint != fingerprint:
-            return error_response(
-                422, "idempotency_key_reused", f"This {HEADER} was used for a different request."
-            )
+            raise IdempotencyKeyReused(f"This {HEADER} was used for a different request.")
         if seen.status == "in_progress":
-            return error_response(
-                409, "request_in_progress", f"A request with this {HEADER} is still being handled."
-            )
-        return JSONAnswer(
-            seen.response_status or 200,
-            seen.response_body,
-            headers={"Idempotent-Replayed": "true"},
-        )
+            raise RequestInProgress(f"A request with this {HEADER} is still being handled.")
+        replay = json.loads(seen.response_body or "null")
+        return Answer(replay, {"Idempotent-Replayed": "true"}, seen.response_status or 200)
+    try:
+        result = operation.call(ctx, **inputs)
+    except DashboardError as error:
+        if error.status >= 500:  # a fault: a retry may succeed
+            store.release_idempotency_key(scoped)
+        else:
+            answer = json.dumps(error_content(error.code, error.message))
+            _complete(ctx, scoped, fingerprint, error.status, answer)
+        raise
+    except BaseException:
+        store.release_idempotency_key(scoped)
+        raise
+    _complete(ctx, scoped, fingerprint, operation.status_code, _json(result))
+    return result
 
-    async def _first_time(self, scope, body, send, store, scoped, fingerprint) -> None:
-        status, chunks = 500, []
 
-        async def capture(message: Message) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = message["status"]
-            elif message["type"] == "http.response.body":
-                chunks.append(message.get("body", b""))
-            await send(message)
-
-        try:
-            await self.app(scope, replaying(body), capture)
-        except BaseException:
-            await store.release_idempotency_key(scoped)
-            raise
-        try:
-            if status >= 500:
-                await store.release_idempotency_key(scoped)  # a fault: a retry may succeed
-            else:
-                answer = b"".join(chunks).decode()
-                await store.complete_idempotency_key(
-                    scoped, fingerprint, status, answer, TTL_SECONDS
-                )
-        except DashboardError:
-            pass  # the work is done and answered; the key merely will not replay
+def _complete(ctx: Context, scoped: str, fingerprint: str, status: int, body: str) -> None:
+    try:
+        ctx.store.complete_idempotency_key(scoped, fingerprint, status, body, TTL_SECONDS)
+    except DashboardError:
+        pass  # the work is done and answered; the key merely will not replay

@@ -1,27 +1,30 @@
-"""The API, described once: each endpoint is an `Operation` (method, path, what it reads, which
-use case answers, what it returns). Two hosts serve the same operations:
+"""The API, declared once: each endpoint is an `Operation` (method, path, what it reads, which
+use case answers, what it returns). Two hosts adapt the same table:
 
-- the FastAPI app (shared/web/fastapi_routes.py), locally and for the OpenAPI document;
-- the Lambda router (shared/web/router.py), which imports neither FastAPI nor Starlette, so a
-  function starts as fast as a bare Powertools handler.
+- the Lambda functions: Powertools' APIGatewayHttpResolver (shared/web/lambda_app.py);
+- the all-in-one local app: FastAPI (shared/web/fastapi_app.py), with the OpenAPI document.
 
-Validation is the operation's pydantic models in both, and errors are mapped by one table.
+Each adapter turns an operation into a route whose signature names the operation's models, so
+the framework itself reads and validates the path, query, headers and body.
 """
 
 import re
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 _PARAM = re.compile(r"{(\w+)}")
+MAX_BODY_BYTES = 64 * 1024  # a chat message is at most 10,000 characters; nothing needs more
 
 
 @dataclass(frozen=True)
 class Answer:
-    """A use case's result with response headers (most operations return the model alone)."""
+    """A result with response headers, or (for a replayed answer) a stored JSON text and its
+    status. Most operations return their response model alone."""
 
     body: Any
     headers: dict[str, str] = field(default_factory=dict)
+    status: int | None = None  # None: the operation's status_code
 
 
 @dataclass(frozen=True)
@@ -32,13 +35,14 @@ class Operation:
 
     method: str
     path: str
-    call: Callable[..., Awaitable[Any]]
+    call: Callable[..., Any]
     response_model: type
     body: type | None = None  # a pydantic model read from the JSON body
     body_required: bool = True
     query: type | None = None  # a pydantic model of the query parameters
     status_code: int = 200
     needs_orchestrator: bool = True
+    idempotent: bool = False  # honours an Idempotency-Key header (shared/web/idempotency.py)
     tags: tuple[str, ...] = ()
     summary: str | None = None
     in_schema: bool = True
@@ -50,7 +54,3 @@ class Operation:
     @property
     def path_params(self) -> tuple[str, ...]:
         return tuple(_PARAM.findall(self.path))
-
-    def path_pattern(self) -> re.Pattern:
-        """The path as a regex with one named group per parameter (a segment each)."""
-        return re.compile("^" + _PARAM.sub(r"(?P<\1>[^/]+)", self.path) + "$")

@@ -19,7 +19,7 @@ from shared.settings import get_settings
 from shared.store import get_store
 from tests.api.flows import Dashboard
 from tests.api.orchestrator_fake import ORCHESTRATOR_URL, FakeOrchestrator
-from tests.hosts import HOSTS, dashboard_app
+from tests.hosts import HOSTS, dashboard_app, transport_for
 
 
 def _clear_caches() -> None:
@@ -63,7 +63,7 @@ async def app(host, environment) -> AsyncIterator:
         yield app
     finally:
         app.dependency_overrides.pop(_orchestrator, None)
-        await client.aclose()
+        client.close()
 
 
 @pytest.fixture
@@ -73,8 +73,8 @@ def orchestrator() -> Iterator[FakeOrchestrator]:
 
 
 @pytest.fixture
-async def http(app) -> AsyncIterator[httpx.AsyncClient]:
-    transport = httpx.ASGITransport(app=app)
+async def http(app, host) -> AsyncIterator[httpx.AsyncClient]:
+    transport = transport_for(app)
     async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
         yield client
 

@@ -14,8 +14,8 @@ BACKENDS = ["memory", "moto", pytest.param("dynamodb_local", marks=pytest.mark.d
 
 
 def _one_call_at_a_time(client):
-    """DynamoDB applies each call atomically; moto does not under threads (the store calls
-    through asyncio.to_thread): a transaction cancelled in one thread can roll back over another
+    """DynamoDB applies each call atomically; moto does not under threads (requests are served
+    by several threads): a transaction cancelled in one thread can roll back over another
     thread's write, and a concurrent-writers test then sees a message that was refused (about 1
     run in 20). Serialising moto's calls gives it the atomicity the real service has; DynamoDB
     Local runs the same tests unserialised."""

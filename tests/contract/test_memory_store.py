@@ -6,20 +6,20 @@ from shared.store.memory import InMemorySessionStore
 from shared.store.records import NewMessage
 
 
-async def test_cleanup_expired_removes_sessions_with_their_messages():
+def test_cleanup_expired_removes_sessions_with_their_messages():
     store = InMemorySessionStore(ttl=timedelta(seconds=-1))
-    session = await store.create_session("alice")
+    session = store.create_session("alice")
     store._sessions[session.session_id] = session.model_copy(update={"expires_at": 2**40})
-    session = await store.get_session(session.session_id)
-    await store.save(session, messages=[NewMessage(role="user", content="hi")])
+    session = store.get_session(session.session_id)
+    store.save(session, messages=[NewMessage(role="user", content="hi")])
     # save() renewed the session with the (negative) TTL, so everything is now expired
-    assert await store.cleanup_expired() == 2
-    assert await store.get_session(session.session_id) is None
-    assert await store.cleanup_expired() == 0
+    assert store.cleanup_expired() == 2
+    assert store.get_session(session.session_id) is None
+    assert store.cleanup_expired() == 0
 
 
-async def test_cleanup_keeps_live_sessions():
+def test_cleanup_keeps_live_sessions():
     store = InMemorySessionStore(ttl=timedelta(hours=1))
-    session = await store.create_session("alice")
-    assert await store.cleanup_expired() == 0
-    assert await store.get_session(session.session_id) == session
+    session = store.create_session("alice")
+    assert store.cleanup_expired() == 0
+    assert store.get_session(session.session_id) == session

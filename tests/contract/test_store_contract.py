@@ -1,7 +1,8 @@
 """The SessionStore contract: every test runs on the in-memory store, moto and DynamoDB Local."""
 
-import asyncio
+import time
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 import pytest
@@ -35,35 +36,35 @@ def a_plan(session, plan_id: str | None = None) -> PlanRecord:
     )
 
 
-async def all_messages(store, session_id, page_size):
+def all_messages(store, session_id, page_size):
     """Read the whole history page by page (newest first), as the web client would."""
     pages, cursor = [], None
     while True:
-        page = await store.list_messages(session_id, limit=page_size, cursor=cursor)
+        page = store.list_messages(session_id, limit=page_size, cursor=cursor)
         pages.append(page.messages)
         cursor = page.next_cursor
         if cursor is None:
             return pages
 
 
-async def test_new_session_is_idle_with_a_uuid_and_can_be_read_back(store):
-    created = await store.create_session("alice")
+def test_new_session_is_idle_with_a_uuid_and_can_be_read_back(store):
+    created = store.create_session("alice")
     assert uuid.UUID(created.session_id).version == 4
     assert (created.user_id, created.status, created.version) == ("alice", "idle", 1)
-    assert await store.get_session(created.session_id) == created
+    assert store.get_session(created.session_id) == created
 
 
-async def test_unknown_session_is_absent(store):
-    assert await store.get_session(str(uuid.uuid4())) is None
+def test_unknown_session_is_absent(store):
+    assert store.get_session(str(uuid.uuid4())) is None
 
 
-async def test_messages_round_trip_newest_first_with_metadata(store):
-    session = await store.create_session("alice")
-    session, added = await store.save(session, messages=[user("deploy web", plan_id="p1")])
-    session, more = await store.save(
+def test_messages_round_trip_newest_first_with_metadata(store):
+    session = store.create_session("alice")
+    session, added = store.save(session, messages=[user("deploy web", plan_id="p1")])
+    session, more = store.save(
         session, messages=[NewMessage(role="assistant", content="Here is the plan")]
     )
-    page = await store.list_messages(session.session_id, limit=10)
+    page = store.list_messages(session.session_id, limit=10)
     assert [m.content for m in page.messages] == ["Here is the plan", "deploy web"]
     assert page.messages[1].metadata == {"plan_id": "p1"}
     assert page.messages == [*more, *added]
@@ -71,28 +72,28 @@ async def test_messages_round_trip_newest_first_with_metadata(store):
     assert page.next_cursor is None
 
 
-async def test_messages_of_one_save_keep_their_order(store):
-    session = await store.create_session("alice")
+def test_messages_of_one_save_keep_their_order(store):
+    session = store.create_session("alice")
     texts = [f"m{i}" for i in range(30)]
-    await store.save(session, messages=[user(t) for t in texts])
-    page = await store.list_messages(session.session_id, limit=50)
+    store.save(session, messages=[user(t) for t in texts])
+    page = store.list_messages(session.session_id, limit=50)
     assert [m.content for m in page.messages] == texts[::-1]
 
 
-async def test_save_applies_changes_bumps_version_and_touches_activity(store):
-    session = await store.create_session("alice")
-    updated, _ = await store.save(
+def test_save_applies_changes_bumps_version_and_touches_activity(store):
+    session = store.create_session("alice")
+    updated, _ = store.save(
         session,
         changes=SessionChanges(status="plan_ready", current_request_id="r1", current_plan_id="p1"),
     )
     assert (updated.status, updated.current_plan_id, updated.version) == ("plan_ready", "p1", 2)
     assert updated.last_activity >= session.last_activity
-    assert await store.get_session(session.session_id) == updated
+    assert store.get_session(session.session_id) == updated
 
-    cleared, _ = await store.save(
+    cleared, _ = store.save(
         updated, changes=SessionChanges(status="idle", clear=frozenset({"current_plan_id"}))
     )
-    reread = await store.get_session(session.session_id)
+    reread = store.get_session(session.session_id)
     assert (reread.status, reread.current_plan_id, reread.current_request_id) == (
         "idle",
         None,
@@ -101,105 +102,106 @@ async def test_save_applies_changes_bumps_version_and_touches_activity(store):
     assert reread == cleared
 
 
-async def test_stale_write_is_refused_and_writes_nothing(store):
-    session = await store.create_session("alice")
-    await store.save(session, changes=SessionChanges(status="awaiting_plan"))
+def test_stale_write_is_refused_and_writes_nothing(store):
+    session = store.create_session("alice")
+    store.save(session, changes=SessionChanges(status="awaiting_plan"))
     with pytest.raises(Conflict):
-        await store.save(
+        store.save(
             session,  # the version read before the first save
             changes=SessionChanges(status="plan_ready"),
             messages=[user("lost?")],
             new_plan=a_plan(session),
         )
-    reread = await store.get_session(session.session_id)
+    reread = store.get_session(session.session_id)
     assert (reread.status, reread.version) == ("awaiting_plan", 2)
-    assert (await store.list_messages(session.session_id, limit=10)).messages == []
+    assert (store.list_messages(session.session_id, limit=10)).messages == []
 
 
-async def test_two_writers_on_one_session_lose_no_update(store):
-    session = await store.create_session("alice")
-    first_read = await store.get_session(session.session_id)
-    second_read = await store.get_session(session.session_id)
+def test_two_writers_on_one_session_lose_no_update(store):
+    session = store.create_session("alice")
+    first_read = store.get_session(session.session_id)
+    second_read = store.get_session(session.session_id)
 
-    await store.save(first_read, changes=SessionChanges(current_request_id="from-first"))
+    store.save(first_read, changes=SessionChanges(current_request_id="from-first"))
     with pytest.raises(Conflict):
-        await store.save(second_read, changes=SessionChanges(current_plan_id="from-second"))
+        store.save(second_read, changes=SessionChanges(current_plan_id="from-second"))
 
     # The loser re-reads and applies its change on top: both changes are present.
-    fresh = await store.get_session(session.session_id)
-    await store.save(fresh, changes=SessionChanges(current_plan_id="from-second"))
-    final = await store.get_session(session.session_id)
+    fresh = store.get_session(session.session_id)
+    store.save(fresh, changes=SessionChanges(current_plan_id="from-second"))
+    final = store.get_session(session.session_id)
     assert (final.current_request_id, final.current_plan_id) == ("from-first", "from-second")
     assert final.version == 3
 
 
-async def test_concurrent_writers_with_retry_keep_every_message(store):
-    session = await store.create_session("alice")
+def test_concurrent_writers_with_retry_keep_every_message(store):
+    session = store.create_session("alice")
     conflicts = 0
 
-    async def writer(n: int) -> None:
+    def writer(n: int) -> None:
         nonlocal conflicts
         while True:
-            current = await store.get_session(session.session_id)
+            current = store.get_session(session.session_id)
             try:
-                await store.save(current, messages=[user(f"writer {n}")])
+                store.save(current, messages=[user(f"writer {n}")])
                 return
             except Conflict:
                 conflicts += 1
-                await asyncio.sleep(0.01 * (n % 3))
+                time.sleep(0.01 * (n % 3))
 
-    await asyncio.gather(*(writer(n) for n in range(8)))
-    page = await store.list_messages(session.session_id, limit=50)
+    with ThreadPoolExecutor(8) as pool:
+        list(pool.map(writer, range(8)))
+    page = store.list_messages(session.session_id, limit=50)
     assert sorted(m.content for m in page.messages) == sorted(f"writer {n}" for n in range(8))
-    assert (await store.get_session(session.session_id)).version == 1 + 8
+    assert (store.get_session(session.session_id)).version == 1 + 8
 
 
-async def test_history_pages_newest_first_with_opaque_cursor(store):
-    session = await store.create_session("alice")
+def test_history_pages_newest_first_with_opaque_cursor(store):
+    session = store.create_session("alice")
     for start in range(0, 120, 40):
-        session, _ = await store.save(
+        session, _ = store.save(
             session, messages=[user(f"msg {i:03}") for i in range(start, start + 40)]
         )
-    pages = await all_messages(store, session.session_id, page_size=50)
+    pages = all_messages(store, session.session_id, page_size=50)
     assert [len(p) for p in pages] == [50, 50, 20]
     flat = [m.content for page in pages for m in page]
     assert flat == [f"msg {i:03}" for i in range(119, -1, -1)]
 
 
-async def test_exact_multiple_of_page_size_ends_without_an_empty_page(store):
-    session = await store.create_session("alice")
-    await store.save(session, messages=[user(f"m{i}") for i in range(20)])
-    pages = await all_messages(store, session.session_id, page_size=10)
+def test_exact_multiple_of_page_size_ends_without_an_empty_page(store):
+    session = store.create_session("alice")
+    store.save(session, messages=[user(f"m{i}") for i in range(20)])
+    pages = all_messages(store, session.session_id, page_size=10)
     assert [len(p) for p in pages] == [10, 10]
 
 
 @pytest.mark.parametrize("cursor", ["not-a-cursor!", "bXNnIzE", "TVNHIzEyMw"])
-async def test_malformed_cursor_is_invalid_input(store, cursor):
-    session = await store.create_session("alice")
+def test_malformed_cursor_is_invalid_input(store, cursor):
+    session = store.create_session("alice")
     with pytest.raises(InvalidInput):
-        await store.list_messages(session.session_id, limit=10, cursor=cursor)
+        store.list_messages(session.session_id, limit=10, cursor=cursor)
 
 
-async def test_plan_is_stored_with_the_session_change_and_read_back_whole(store):
-    session = await store.create_session("alice")
+def test_plan_is_stored_with_the_session_change_and_read_back_whole(store):
+    session = store.create_session("alice")
     plan = a_plan(session)
-    session, _ = await store.save(
+    session, _ = store.save(
         session, changes=SessionChanges(current_plan_id=plan.plan_id), new_plan=plan
     )
     # A plan lives as long as its session: it takes the session's renewed expiry.
-    assert await store.get_plan(plan.plan_id) == plan.model_copy(
+    assert store.get_plan(plan.plan_id) == plan.model_copy(
         update={"expires_at": session.expires_at}
     )
-    assert (await store.get_session(session.session_id)).current_plan_id == plan.plan_id
-    assert await store.get_plan(str(uuid.uuid4())) is None
+    assert (store.get_session(session.session_id)).current_plan_id == plan.plan_id
+    assert store.get_plan(str(uuid.uuid4())) is None
 
 
-async def test_plan_update_is_conditional_on_the_plan_version(store):
-    session = await store.create_session("alice")
+def test_plan_update_is_conditional_on_the_plan_version(store):
+    session = store.create_session("alice")
     plan = a_plan(session)
-    session, _ = await store.save(session, new_plan=plan)
+    session, _ = store.save(session, new_plan=plan)
     tasks = [DispatchedTask(order=1, name="deploy", task_id=str(uuid.uuid4()))]
-    session, _ = await store.save(
+    session, _ = store.save(
         session,
         changes=SessionChanges(status="executing"),
         plan_update=(
@@ -207,48 +209,48 @@ async def test_plan_update_is_conditional_on_the_plan_version(store):
             PlanChanges(state="executing", dispatched_tasks=tasks, dispatch_status="executing"),
         ),
     )
-    stored = await store.get_plan(plan.plan_id)
+    stored = store.get_plan(plan.plan_id)
     assert (stored.state, stored.dispatched_tasks, stored.version) == ("executing", tasks, 2)
     assert stored.dispatch_status == "executing"
 
     # A second claim from the same stale read fails, and its session change is not applied.
     with pytest.raises(Conflict):
-        await store.save(
+        store.save(
             session,
             changes=SessionChanges(status="idle"),
             plan_update=(plan, PlanChanges(state="approving")),
         )
-    assert (await store.get_session(session.session_id)).status == "executing"
-    assert (await store.get_plan(plan.plan_id)).state == "executing"
+    assert (store.get_session(session.session_id)).status == "executing"
+    assert (store.get_plan(plan.plan_id)).state == "executing"
 
 
-async def test_a_plan_id_is_stored_once(store):
-    session = await store.create_session("alice")
+def test_a_plan_id_is_stored_once(store):
+    session = store.create_session("alice")
     plan = a_plan(session)
-    session, _ = await store.save(session, new_plan=plan)
+    session, _ = store.save(session, new_plan=plan)
     with pytest.raises(Conflict):
-        await store.save(session, new_plan=plan.model_copy(update={"request_id": "other"}))
-    assert (await store.get_plan(plan.plan_id)).request_id == plan.request_id
+        store.save(session, new_plan=plan.model_copy(update={"request_id": "other"}))
+    assert (store.get_plan(plan.plan_id)).request_id == plan.request_id
 
 
-async def test_expired_items_read_as_absent(make_store):
+def test_expired_items_read_as_absent(make_store):
     store = make_store(ttl=timedelta(seconds=-1))
-    session = await store.create_session("alice")
-    assert await store.get_session(session.session_id) is None
+    session = store.create_session("alice")
+    assert store.get_session(session.session_id) is None
 
 
-async def test_cleanup_expired_returns_a_count(store):
-    await store.create_session("alice")
-    assert await store.cleanup_expired() == 0
+def test_cleanup_expired_returns_a_count(store):
+    store.create_session("alice")
+    assert store.cleanup_expired() == 0
 
 
-async def test_idempotency_key_is_claimed_once_then_replays_the_answer(store):
-    assert await store.claim_idempotency_key("k1", "fp", 60) is None
-    in_progress = await store.claim_idempotency_key("k1", "fp", 60)
+def test_idempotency_key_is_claimed_once_then_replays_the_answer(store):
+    assert store.claim_idempotency_key("k1", "fp", 60) is None
+    in_progress = store.claim_idempotency_key("k1", "fp", 60)
     assert (in_progress.status, in_progress.fingerprint) == ("in_progress", "fp")
 
-    await store.complete_idempotency_key("k1", "fp", 200, '{"ok":true}', 60)
-    done = await store.claim_idempotency_key("k1", "other", 60)
+    store.complete_idempotency_key("k1", "fp", 200, '{"ok":true}', 60)
+    done = store.claim_idempotency_key("k1", "other", 60)
     assert (done.status, done.response_status, done.response_body) == (
         "completed",
         200,
@@ -257,8 +259,8 @@ async def test_idempotency_key_is_claimed_once_then_replays_the_answer(store):
     assert done.fingerprint == "fp"
 
 
-async def test_released_or_expired_idempotency_key_can_be_claimed_again(store):
-    assert await store.claim_idempotency_key("k2", "fp", 60) is None
-    await store.release_idempotency_key("k2")
-    assert await store.claim_idempotency_key("k2", "fp", -5) is None  # expires at once
-    assert await store.claim_idempotency_key("k2", "fp", 60) is None
+def test_released_or_expired_idempotency_key_can_be_claimed_again(store):
+    assert store.claim_idempotency_key("k2", "fp", 60) is None
+    store.release_idempotency_key("k2")
+    assert store.claim_idempotency_key("k2", "fp", -5) is None  # expires at once
+    assert store.claim_idempotency_key("k2", "fp", 60) is None

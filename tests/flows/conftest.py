@@ -13,7 +13,7 @@ from shared.orchestrator.client import OrchestratorClient
 from shared.store.dynamodb import DynamoDBSessionStore
 from shared.store.memory import InMemorySessionStore
 from shared.web import providers
-from tests.hosts import HOSTS, dashboard_app
+from tests.hosts import HOSTS, dashboard_app, transport_for
 from tests.orchestrator_faults import FaultyTransport
 
 
@@ -84,11 +84,11 @@ async def dashboard(request, host):
     app.dependency_overrides[providers.store_dependency] = lambda: store
     app.dependency_overrides[providers.orchestrator_dependency] = lambda: orchestrator
     async with (
-        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test") as client,
+        httpx.AsyncClient(transport=transport_for(app), base_url="http://test") as client,
         httpx.AsyncClient(transport=httpx.ASGITransport(app=standin), base_url="http://o") as admin,
     ):
         dashboard = Dashboard(client, admin, store, link, app)
         await dashboard.configure(task_seconds=0.05)
         yield dashboard
     app.dependency_overrides.clear()
-    await orchestrator.aclose()
+    orchestrator.close()

@@ -101,7 +101,7 @@ async def _serve(backend, app):
             yield http
     finally:
         backend.world.uninstall(app)
-        await backend.world.orchestrator.aclose()
+        backend.world.orchestrator.close()
 
 
 @pytest.fixture

@@ -15,6 +15,7 @@ import shared.errors
 from orchestrator_standin.app import create_app as create_standin
 from shared.orchestrator.client import OrchestratorClient
 from shared.web import providers
+from tests.hosts import transport_for
 from tests.orchestrator_faults import FaultyTransport
 
 API = "/api/dashboard"
@@ -64,8 +65,8 @@ def build_world(store) -> World:
 
 
 def asgi_client(app, **kw) -> httpx.AsyncClient:
-    """`app` over ASGI; app exceptions become the 500 answer a server would send."""
-    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+    """`app` on its host; app exceptions become the 500 answer a server would send."""
+    transport = transport_for(app, raise_app_exceptions=False)
     return httpx.AsyncClient(transport=transport, base_url="http://test", **kw)
 
 

@@ -87,7 +87,7 @@ async def test_an_unexpected_exception_inside_the_store_answers_the_generic_500(
 ):
     session_id = await new_session(mem_client)
 
-    async def broken(*_, **__):
+    def broken(*_, **__):
         raise error
 
     monkeypatch.setattr(memory_backend.store, "get_session", broken)
@@ -177,7 +177,7 @@ async def test_a_failing_store_answers_503_without_details(
             )
     finally:
         world.uninstall(host_app)
-        await world.orchestrator.aclose()
+        world.orchestrator.close()
     assert_error(answer, 503, "store_unavailable")
     assert "secret" not in answer.text
 
@@ -192,7 +192,7 @@ async def test_a_missing_table_answers_503_without_details(moto_table, moto_back
             answer = await _send(http, "create session")
     finally:
         moto_backend.world.uninstall(host_app)
-        await moto_backend.world.orchestrator.aclose()
+        moto_backend.world.orchestrator.close()
     assert_error(answer, 503, "store_unavailable")
     assert "no-such-table" not in answer.text
 
@@ -289,7 +289,11 @@ async def test_an_orchestrator_404_does_not_reveal_its_endpoints(
         ("POST", f"{API}/plan/x/explode", 404),
     ],
 )
-async def test_routing_errors_have_the_one_shape(mem_client, method, path, status):
+async def test_routing_errors_have_the_one_shape(mem_client, method, path, status, host):
+    if host == "lambda" and status == 405:
+        # API Gateway answers a method no route has itself; what reaches the function is only
+        # a path it has a route for, with an id that the resolver may still refuse.
+        status = 404
     answer = await mem_client.request(method, path)
     assert_error(answer, status)
     if status == 405:

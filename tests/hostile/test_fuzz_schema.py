@@ -25,7 +25,6 @@ import time
 import uuid
 from collections import Counter
 
-import anyio
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, given, settings
@@ -178,7 +177,7 @@ def fuzz_world(host_app):
             yield world, Seeder(http)
     finally:
         world.uninstall(host_app)
-        anyio.run(world.orchestrator.aclose)
+        world.orchestrator.close()
 
 
 NOISE = st.text(

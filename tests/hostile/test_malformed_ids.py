@@ -1,5 +1,8 @@
 """Ids that are not UUIDs, in the path or the body, are unknown (404) and never reach DynamoDB.
 
+The ids are checked against the rule once, each goes through each host's path handling once,
+and each endpoint is checked once per host with one of them.
+
 The store is a DynamoDBSessionStore on moto; every DynamoDB API call its client makes is seen
 through botocore's `before-call.dynamodb.*` event, so "never reaches DynamoDB" is counted, not
 assumed.
@@ -10,6 +13,7 @@ from urllib.parse import quote
 
 import pytest
 
+from shared.ids import canonical_uuid
 from tests.hostile.conftest import new_session, session_with_plan
 from tests.hostile.support import API, DEPLOY, assert_error
 
@@ -36,19 +40,39 @@ MALFORMED = {
 }
 
 
+# One id per endpoint: path traversal, the most hostile of them to a router.
+BAD = MALFORMED["dot-dot-slash"]
+
+
 def _path(value: str) -> str:
     return quote(value, safe="")
-
-
-def _ids(mapping):
-    return pytest.mark.parametrize("bad", list(mapping.values()), ids=list(mapping))
 
 
 def _assert_never_reached_dynamodb(backend):
     assert backend.log.calls == [], f"DynamoDB was called: {[n for n, _ in backend.log.calls]}"
 
 
-@_ids(MALFORMED)
+@pytest.mark.parametrize("bad", list(MALFORMED.values()), ids=list(MALFORMED))
+def test_the_rule_every_malformed_id_breaks(bad):
+    """The one rule every endpoint applies before it looks anything up."""
+    assert canonical_uuid(bad) is None
+
+
+@pytest.mark.parametrize("bad", list(MALFORMED.values()), ids=list(MALFORMED))
+async def test_each_malformed_id_in_a_path_is_404_and_never_reaches_dynamodb(
+    moto_client, moto_backend, bad
+):
+    """What each id does to the host's routing and parsing (encoded slashes, null bytes, 5,000
+    characters...), on one endpoint: the others share that path handling."""
+    await new_session(moto_client)  # the table is not empty
+    moto_backend.log.clear()
+
+    answer = await moto_client.get(f"{API}/session/{_path(bad)}", headers={"X-User-Id": "alice"})
+
+    assert_error(answer, 404, "not_found")
+    _assert_never_reached_dynamodb(moto_backend)
+
+
 @pytest.mark.parametrize(
     "method, template",
     [
@@ -64,18 +88,18 @@ def _assert_never_reached_dynamodb(backend):
     ],
 )
 async def test_a_malformed_id_in_the_path_is_404_and_never_reaches_dynamodb(
-    moto_client, moto_backend, method, template, bad
+    moto_client, moto_backend, method, template
 ):
     await new_session(moto_client)  # the table is not empty
     moto_backend.log.clear()
     link_calls = moto_backend.world.link.calls
-    body = {"session_id": bad, "plan_id": bad, "user_message": DEPLOY}
+    body = {"session_id": BAD, "plan_id": BAD, "user_message": DEPLOY}
     if template.endswith(("approve", "reject", "abort")):
-        body = {"session_id": bad}
+        body = {"session_id": BAD}
 
     answer = await moto_client.request(
         method,
-        API + template.format(id=_path(bad)),
+        API + template.format(id=_path(BAD)),
         json=body if method == "POST" else None,
         headers={"X-User-Id": "alice"},
     )
@@ -85,19 +109,18 @@ async def test_a_malformed_id_in_the_path_is_404_and_never_reaches_dynamodb(
     assert moto_backend.world.link.calls == link_calls
 
 
-@_ids(MALFORMED)
 @pytest.mark.parametrize("endpoint", ["chat", "approve", "reject", "abort", "modify"])
 async def test_a_malformed_id_in_the_body_is_404_and_never_reaches_dynamodb(
-    moto_client, moto_backend, endpoint, bad
+    moto_client, moto_backend, endpoint
 ):
     """Every id malformed: not one DynamoDB call."""
     if endpoint == "chat":
-        url, body = f"{API}/chat", {"session_id": bad, "message": DEPLOY}
+        url, body = f"{API}/chat", {"session_id": BAD, "message": DEPLOY}
     elif endpoint == "modify":
-        url = f"{API}/plan/{_path(bad)}/modify"
-        body = {"plan_id": bad, "session_id": bad, "user_message": DEPLOY}
+        url = f"{API}/plan/{_path(BAD)}/modify"
+        body = {"plan_id": BAD, "session_id": BAD, "user_message": DEPLOY}
     else:
-        url, body = f"{API}/plan/{_path(bad)}/{endpoint}", {"session_id": bad}
+        url, body = f"{API}/plan/{_path(BAD)}/{endpoint}", {"session_id": BAD}
     moto_backend.log.clear()
 
     answer = await moto_client.post(url, json=body, headers={"X-User-Id": "alice"})
@@ -106,15 +129,14 @@ async def test_a_malformed_id_in_the_body_is_404_and_never_reaches_dynamodb(
     _assert_never_reached_dynamodb(moto_backend)
 
 
-@_ids(MALFORMED)
 @pytest.mark.parametrize("endpoint", ["approve", "reject", "abort", "modify", "get", "status"])
 async def test_a_malformed_plan_id_next_to_a_real_session_never_reaches_dynamodb(
-    moto_client, moto_backend, endpoint, bad
+    moto_client, moto_backend, endpoint
 ):
     """The real session is looked up; the malformed plan id is not, in any form."""
     session_id, _ = await session_with_plan(moto_client)
     moto_backend.log.clear()
-    base = f"{API}/plan/{_path(bad)}"
+    base = f"{API}/plan/{_path(BAD)}"
     if endpoint in ("get", "status"):
         answer = await moto_client.get(
             base if endpoint == "get" else f"{base}/status", headers={"X-User-Id": "alice"}
@@ -122,13 +144,13 @@ async def test_a_malformed_plan_id_next_to_a_real_session_never_reaches_dynamodb
     else:
         body = {"session_id": session_id}
         if endpoint == "modify":
-            body.update(plan_id=bad, user_message=DEPLOY)
+            body.update(plan_id=BAD, user_message=DEPLOY)
         answer = await moto_client.post(
             f"{base}/{endpoint}", json=body, headers={"X-User-Id": "alice"}
         )
 
     assert_error(answer, 404, "not_found")
-    assert moto_backend.log.mentions(bad) == []
+    assert moto_backend.log.mentions(BAD) == []
     for name, params in moto_backend.log.calls:
         assert "PLAN#" not in moto_backend.log.text(params), f"{name} looked a plan up"
 

@@ -9,8 +9,8 @@ import pytest
 from shared.orchestrator.factory import get_orchestrator
 from shared.settings import get_settings
 from shared.store import get_store
+from tests.lambda_events import LambdaContext
 
-from .apigw import LambdaContext
 from .layout import BUILD_DIR, ROOT
 
 # .ci/sam.sh sets this: there a missing build is an error, not a reason to skip.

@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 
 from devtools.table import create_table
+from tests.lambda_events import http_event
 
-from .apigw import http_event
 from .layout import BUILD_DIR, ROOT
 
 pytestmark = pytest.mark.built

@@ -12,8 +12,8 @@ import respx
 from shared.orchestrator.factory import get_orchestrator
 from shared.settings import get_settings
 from tests.api.orchestrator_fake import FIRST_REQUEST, ORCHESTRATOR_URL, FakeOrchestrator
+from tests.lambda_events import answer, http_event
 
-from .apigw import answer, http_event
 from .cfn import load_template
 from .test_sessions_handler import assert_error
 

@@ -5,7 +5,7 @@ import uuid
 
 import pytest
 
-from .apigw import answer, http_event
+from tests.lambda_events import answer, http_event
 
 SESSION = "/api/dashboard/session"
 ONE_SESSION = "/api/dashboard/session/{session_id}"

@@ -1,31 +1,36 @@
-"""all_of waits for every call before it reports a failure."""
+"""all_of waits for every call before it reports a failure, and keeps the order of results."""
 
-import asyncio
+import threading
+import time
 
 import pytest
 
 from shared.services.fanout import all_of
 
 
-async def test_a_failure_is_raised_only_after_the_slower_calls_finish():
+def test_a_failure_is_raised_only_after_the_slower_calls_finish():
     finished = []
 
-    async def fails():
+    def fails():
         raise RuntimeError("first")
 
-    async def slow():
-        await asyncio.sleep(0.05)
+    def slow():
+        time.sleep(0.05)
         finished.append("slow")
         return "done"
 
     with pytest.raises(RuntimeError, match="first"):
-        await all_of([fails(), slow()])
+        all_of([fails, slow])
     assert finished == ["slow"]
 
 
-async def test_results_keep_their_order():
-    async def value(n):
-        await asyncio.sleep(0.01 * (3 - n))
+def test_results_keep_their_order_and_the_calls_overlap():
+    # Each call waits for all three to have started: run one after the other, none would.
+    started = threading.Barrier(3, timeout=5)
+
+    def value(n):
+        started.wait()
+        time.sleep(0.01 * (3 - n))
         return n
 
-    assert await all_of([value(1), value(2), value(3)]) == [1, 2, 3]
+    assert all_of([lambda: value(1), lambda: value(2), lambda: value(3)]) == [1, 2, 3]

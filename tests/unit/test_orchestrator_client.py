@@ -3,7 +3,7 @@ repeating cannot do a thing twice."""
 
 import json
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import Iterator
 
 import httpx
 import pytest
@@ -92,10 +92,10 @@ ACCEPTED = {"request_id": REQUEST_ID, "status": "parsing_complete", "decomposed_
 
 
 @pytest.fixture
-async def client() -> AsyncIterator[OrchestratorClient]:
+def client() -> Iterator[OrchestratorClient]:
     client = OrchestratorClient(BASE, timeout=0.5, backoff_seconds=0)
     yield client
-    await client.aclose()
+    client.close()
 
 
 @pytest.fixture
@@ -111,60 +111,60 @@ def ok(body: dict) -> httpx.Response:
 # Reads are retried ------------------------------------------------------------------------
 
 
-async def test_plan_status_is_retried_on_503_then_succeeds(client, orchestrator):
+def test_plan_status_is_retried_on_503_then_succeeds(client, orchestrator):
     route = orchestrator.get(f"/api/v1/plan/{PLAN_ID}/status")
     route.side_effect = [httpx.Response(503), httpx.Response(503), ok(PLAN_STATUS)]
 
-    answer = await client.plan_status(PLAN_ID)
+    answer = client.plan_status(PLAN_ID)
 
     assert answer.status == "executing"
     assert route.call_count == 3
 
 
-async def test_task_status_is_retried_on_timeout_then_succeeds(client, orchestrator):
+def test_task_status_is_retried_on_timeout_then_succeeds(client, orchestrator):
     route = orchestrator.get(f"/api/v1/status/{TASK_ID}")
     route.side_effect = [httpx.ReadTimeout("slow"), ok(TASK_STATUS)]
 
-    answer = await client.task_status(TASK_ID)
+    answer = client.task_status(TASK_ID)
 
     assert (answer.status, answer.progress) == ("executing", 0.5)
     assert route.call_count == 2
 
 
-async def test_read_gives_up_after_three_503s(client, orchestrator):
+def test_read_gives_up_after_three_503s(client, orchestrator):
     route = orchestrator.get(f"/api/v1/plan/{PLAN_ID}/status")
     route.return_value = httpx.Response(503, json={"detail": "Service Unavailable"})
 
     with pytest.raises(OrchestratorBadAnswer):
-        await client.plan_status(PLAN_ID)
+        client.plan_status(PLAN_ID)
     assert route.call_count == 3
 
 
-async def test_read_gives_up_after_three_timeouts(client, orchestrator):
+def test_read_gives_up_after_three_timeouts(client, orchestrator):
     route = orchestrator.get(f"/api/v1/status/{TASK_ID}")
     route.side_effect = httpx.ReadTimeout("slow")
 
     with pytest.raises(OrchestratorTimeout):
-        await client.task_status(TASK_ID)
+        client.task_status(TASK_ID)
     assert route.call_count == 3
 
 
-async def test_max_attempts_is_configurable(orchestrator):
+def test_max_attempts_is_configurable(orchestrator):
     route = orchestrator.get(f"/api/v1/status/{TASK_ID}")
     route.side_effect = httpx.ReadTimeout("slow")
     client = OrchestratorClient(BASE, max_attempts=5, backoff_seconds=0)
 
     with pytest.raises(OrchestratorTimeout):
-        await client.task_status(TASK_ID)
-    await client.aclose()
+        client.task_status(TASK_ID)
+    client.close()
     assert route.call_count == 5
 
 
-async def test_cancel_is_retried_on_timeout(client, orchestrator):
+def test_cancel_is_retried_on_timeout(client, orchestrator):
     route = orchestrator.post(f"/api/v1/cancel/{TASK_ID}")
     route.side_effect = [httpx.ReadTimeout("slow"), ok({"task_id": TASK_ID, "status": "cancelled"})]
 
-    assert await client.cancel_task(TASK_ID) == "cancelled"
+    assert client.cancel_task(TASK_ID) == "cancelled"
     assert route.call_count == 2
 
 
@@ -186,83 +186,83 @@ WRITE_IDS = [w[0] for w in WRITES]
 
 
 @pytest.mark.parametrize(("call", "method", "path", "args", "kwargs", "_"), WRITES, ids=WRITE_IDS)
-async def test_write_is_not_retried_on_timeout(
+def test_write_is_not_retried_on_timeout(
     client, orchestrator, call, method, path, args, kwargs, _
 ):
     route = orchestrator.route(method=method, path=path)
     route.side_effect = httpx.ReadTimeout("slow")
 
     with pytest.raises(OrchestratorTimeout):
-        await getattr(client, call)(*args, **kwargs)
+        getattr(client, call)(*args, **kwargs)
     assert route.call_count == 1
 
 
 @pytest.mark.parametrize(("call", "method", "path", "args", "kwargs", "_"), WRITES, ids=WRITE_IDS)
-async def test_write_is_not_retried_on_500(
+def test_write_is_not_retried_on_500(
     client, orchestrator, call, method, path, args, kwargs, _
 ):
     route = orchestrator.route(method=method, path=path)
     route.return_value = httpx.Response(500, json={"detail": "Internal error: boom"})
 
     with pytest.raises(OrchestratorBadAnswer):
-        await getattr(client, call)(*args, **kwargs)
+        getattr(client, call)(*args, **kwargs)
     assert route.call_count == 1
 
 
 @pytest.mark.parametrize(
     ("call", "method", "path", "args", "kwargs", "answer"), WRITES, ids=WRITE_IDS
 )
-async def test_write_is_retried_when_the_connection_failed(
+def test_write_is_retried_when_the_connection_failed(
     client, orchestrator, call, method, path, args, kwargs, answer
 ):
     route = orchestrator.route(method=method, path=path)
     route.side_effect = [httpx.ConnectError("refused"), httpx.ConnectError("refused"), ok(answer)]
 
-    result = await getattr(client, call)(*args, **kwargs)
+    result = getattr(client, call)(*args, **kwargs)
 
     assert result.status == answer["status"]
     assert route.call_count == 3
 
 
-async def test_unreachable_after_three_connection_failures(client, orchestrator):
+def test_unreachable_after_three_connection_failures(client, orchestrator):
     route = orchestrator.post("/api/v1/request")
     route.side_effect = httpx.ConnectError("refused")
 
     with pytest.raises(OrchestratorUnreachable):
-        await client.submit_request("Restart nginx", "user-1")
+        client.submit_request("Restart nginx", "user-1")
     assert route.call_count == 3
 
 
 # Answers ----------------------------------------------------------------------------------
 
 
-async def test_extra_fields_are_tolerated(client, orchestrator):
+def test_extra_fields_are_tolerated(client, orchestrator):
     plan = {**PLAN, "created_at": "2026-03-02T10:00:00", "planner_version": "2.1"}
     plan["tasks"] = [{**PLAN["tasks"][0], "priority": "high"}]
     orchestrator.get(f"/api/v1/plan/{REQUEST_ID}").return_value = ok(plan)
 
-    answer = await client.generate_plan(REQUEST_ID)
+    answer = client.generate_plan(REQUEST_ID)
 
     assert answer.plan_id == PLAN_ID
     assert answer.tasks[0].name == "Restart nginx"
     assert answer.model_dump()["planner_version"] == "2.1"
 
 
-async def test_approve_answer_keeps_the_task_ids(client, orchestrator):
+def test_approve_answer_keeps_the_task_ids(client, orchestrator):
     orchestrator.post(f"/api/v1/plan/{PLAN_ID}/approve").return_value = ok(APPROVED)
 
-    answer = await client.approve(PLAN_ID, "user-1", approved=True)
+    answer = client.approve(PLAN_ID, "user-1", approved=True)
 
     assert answer.dispatch_result.dispatched_tasks[0].task_id == TASK_ID
 
 
-async def test_non_json_answer_is_a_bad_answer(client, orchestrator):
+def test_non_json_answer_is_a_bad_answer(client, orchestrator):
     orchestrator.get(f"/api/v1/plan/{PLAN_ID}/status").return_value = httpx.Response(
         200, text="<html><body>Welcome to nginx!</body></html>"
     )
 
     with pytest.raises(OrchestratorBadAnswer):
-        await client.plan_status(PLAN_ID)
+        client.plan_status(PLAN_ID)
 
 
 @pytest.mark.parametrize(
@@ -275,19 +275,19 @@ async def test_non_json_answer_is_a_bad_answer(client, orchestrator):
     ],
     ids=["no ids", "plan_id not a UUID", "no tasks", "a list"],
 )
-async def test_wrong_shape_is_a_bad_answer(client, orchestrator, body):
+def test_wrong_shape_is_a_bad_answer(client, orchestrator, body):
     orchestrator.get(f"/api/v1/plan/{REQUEST_ID}").return_value = httpx.Response(200, json=body)
 
     with pytest.raises(OrchestratorBadAnswer):
-        await client.generate_plan(REQUEST_ID)
+        client.generate_plan(REQUEST_ID)
 
 
-async def test_planning_failed_is_an_answer_not_an_error(client, orchestrator):
+def test_planning_failed_is_an_answer_not_an_error(client, orchestrator):
     orchestrator.get(f"/api/v1/plan/{REQUEST_ID}").return_value = ok(
         {"status": "planning_failed", "error": "no capable agent"}
     )
 
-    answer = await client.generate_plan(REQUEST_ID)
+    answer = client.generate_plan(REQUEST_ID)
 
     assert (answer.status, answer.error, answer.plan_id) == (
         "planning_failed",
@@ -296,16 +296,16 @@ async def test_planning_failed_is_an_answer_not_an_error(client, orchestrator):
     )
 
 
-async def test_unknown_is_not_found(client, orchestrator):
+def test_unknown_is_not_found(client, orchestrator):
     orchestrator.get(f"/api/v1/plan/{PLAN_ID}/status").return_value = httpx.Response(
         404, json={"detail": "Plan not found"}
     )
 
     with pytest.raises(OrchestratorNotFound):
-        await client.plan_status(PLAN_ID)
+        client.plan_status(PLAN_ID)
 
 
-async def test_refusal_logs_the_upstream_detail_and_keeps_it_from_callers(
+def test_refusal_logs_the_upstream_detail_and_keeps_it_from_callers(
     client, orchestrator, caplog
 ):
     orchestrator.post("/api/v1/request").return_value = httpx.Response(
@@ -313,7 +313,7 @@ async def test_refusal_logs_the_upstream_detail_and_keeps_it_from_callers(
     )
 
     with pytest.raises(OrchestratorRejected) as refused:
-        await client.submit_request("x", "user-1")
+        client.submit_request("x", "user-1")
     assert refused.value.upstream_status == 400
     assert "Request exceeds 10000 characters" not in refused.value.message
     assert "Request exceeds 10000 characters" in caplog.text
@@ -327,17 +327,17 @@ async def test_refusal_logs_the_upstream_detail_and_keeps_it_from_callers(
         (httpx.Response(404, json={"detail": "Task not found"}), "unknown"),
     ],
 )
-async def test_cancel_outcomes(client, orchestrator, answer, outcome):
+def test_cancel_outcomes(client, orchestrator, answer, outcome):
     orchestrator.post(f"/api/v1/cancel/{TASK_ID}").return_value = answer
 
-    assert await client.cancel_task(TASK_ID) == outcome
+    assert client.cancel_task(TASK_ID) == outcome
 
 
-async def test_request_body_follows_the_contract(client, orchestrator):
+def test_request_body_follows_the_contract(client, orchestrator):
     route = orchestrator.post(f"/api/v1/plan/{PLAN_ID}/approve")
     route.return_value = ok({"plan_id": PLAN_ID, "status": "rejected"})
 
-    await client.approve(PLAN_ID, "user-1", approved=False, notes="too risky")
+    client.approve(PLAN_ID, "user-1", approved=False, notes="too risky")
 
     assert json.loads(route.calls.last.request.content) == {
         "approved": False,
@@ -349,16 +349,16 @@ async def test_request_body_follows_the_contract(client, orchestrator):
 # Timeout ----------------------------------------------------------------------------------
 
 
-async def test_default_timeout_is_30_seconds():
+def test_default_timeout_is_30_seconds():
     client = OrchestratorClient(BASE)
     try:
         assert client._http.timeout.read == 30.0
         assert client._http.timeout.connect == 5.0
     finally:
-        await client.aclose()
+        client.close()
 
 
-async def test_timeout_comes_from_the_settings(monkeypatch):
+def test_timeout_comes_from_the_settings(monkeypatch):
     from shared.orchestrator.factory import get_orchestrator
     from shared.settings import Settings, get_settings
 
@@ -371,14 +371,14 @@ async def test_timeout_comes_from_the_settings(monkeypatch):
         client = get_orchestrator()
         assert client._http.timeout.read == 0.5
         assert str(client._http.base_url).rstrip("/") == BASE
-        await client.aclose()
+        client.close()
     finally:
         get_settings.cache_clear()
         get_orchestrator.cache_clear()
 
 
 @pytest.mark.parametrize("task_id", [12345, "not-a-uuid", None])
-async def test_approve_answer_with_an_unusable_task_id_is_a_bad_answer(
+def test_approve_answer_with_an_unusable_task_id_is_a_bad_answer(
     client, orchestrator, task_id
 ):
     # Status and cancel need the id later: an answer without a usable one is not accepted.
@@ -386,13 +386,13 @@ async def test_approve_answer_with_an_unusable_task_id_is_a_bad_answer(
     body["dispatch_result"]["dispatched_tasks"] = [{"task_id": task_id, "status": "pending"}]
     orchestrator.post(f"/api/v1/plan/{PLAN_ID}/approve").return_value = ok(body)
     with pytest.raises(OrchestratorBadAnswer):
-        await client.approve(PLAN_ID, "user-1", approved=True)
+        client.approve(PLAN_ID, "user-1", approved=True)
 
 
-async def test_cancel_of_an_id_the_orchestrator_rejects_as_malformed_counts_as_unknown(
+def test_cancel_of_an_id_the_orchestrator_rejects_as_malformed_counts_as_unknown(
     client, orchestrator
 ):
     orchestrator.post(f"/api/v1/cancel/{TASK_ID}").return_value = httpx.Response(
         422, json={"detail": "not a uuid"}
     )
-    assert await client.cancel_task(TASK_ID) == "unknown"
+    assert client.cancel_task(TASK_ID) == "unknown"

@@ -1,12 +1,11 @@
-"""The process's orchestrator client: one per process, closed when the local app shuts down, so
-its worker threads make no further attempt and the process can exit."""
+"""The process's orchestrator client: one per process, closed when the local app shuts down."""
 
 import pytest
 import respx
 
 from shared.errors import OrchestratorUnreachable
 from shared.orchestrator.factory import get_orchestrator
-from shared.web.app_factory import create_app
+from shared.web.fastapi_app import create_app
 
 
 @pytest.fixture(autouse=True)
@@ -28,7 +27,7 @@ async def test_the_local_app_closes_the_client_when_it_shuts_down():
     with respx.mock(assert_all_called=False) as orchestrator:  # would answer, if asked
         anything = orchestrator.route().respond(200, json={"task_id": task_id, "status": "done"})
         with pytest.raises(OrchestratorUnreachable):  # refused at once: nothing is sent
-            await used.task_status(task_id)
+            used.task_status(task_id)
     assert not anything.called
     assert get_orchestrator() is not used  # a later app gets a new one
 

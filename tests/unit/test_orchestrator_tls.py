@@ -33,9 +33,9 @@ def ca_loads(monkeypatch):
     return loads
 
 
-async def test_a_plain_http_orchestrator_loads_no_certificates(no_proxies, ca_loads):
+def test_a_plain_http_orchestrator_loads_no_certificates(no_proxies, ca_loads):
     client = OrchestratorClient("http://orchestrator.internal:8000")
-    await client.aclose()
+    client.close()
     assert ca_loads == []
 
 
@@ -47,10 +47,10 @@ def test_the_context_of_a_plain_http_orchestrator_trusts_no_certificate(no_proxi
     assert context.cert_store_stats()["x509_ca"] == 0
 
 
-async def test_an_https_orchestrator_verifies_as_httpx_does(no_proxies, ca_loads):
+def test_an_https_orchestrator_verifies_as_httpx_does(no_proxies, ca_loads):
     assert _tls_verification("https://orchestrator.example.com") is True
     client = OrchestratorClient("https://orchestrator.example.com")
-    await client.aclose()
+    client.close()
     assert ca_loads  # httpx's CA bundle, as before
 
 

@@ -6,7 +6,6 @@ import sys
 from datetime import timedelta
 from pathlib import Path
 
-import pytest
 from moto import mock_aws
 
 from devtools.table import create_table
@@ -38,14 +37,13 @@ def test_the_settings_choose_the_store():
     assert dynamodb._table == "t"
 
 
-@pytest.mark.asyncio
-async def test_moto_intercepts_the_client(monkeypatch):
+def test_moto_intercepts_the_client(monkeypatch):
     monkeypatch.delenv("DYNAMODB_ENDPOINT_URL", raising=False)
     with mock_aws():
         store = build_store(Settings(session_store="dynamodb", table_name="sessions"))
         create_table(store._client, "sessions")
-        created = await store.create_session("someone")
-        read = await store.get_session(created.session_id)
+        created = store.create_session("someone")
+        read = store.get_session(created.session_id)
     assert read == created
     assert store._ttl == timedelta(hours=Settings().session_ttl_hours)
 

@@ -11,8 +11,9 @@ import uuid
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qsl
 
-EVENTS = Path(__file__).resolve().parent / "events"
+EVENTS = Path(__file__).resolve().parent / "lambda" / "events"
 _TEMPLATE = json.loads((EVENTS / "http_api_v2.json").read_text())
 _JWT = json.loads((EVENTS / "jwt_authorizer.json").read_text())
 
@@ -43,7 +44,8 @@ def http_event(
     """An HTTP API v2 event for `method path`.
 
     route: the route's path template (`/api/dashboard/session/{session_id}`); defaults to path.
-    body: a str is sent as is (e.g. malformed JSON), anything else as JSON.
+    body: a str is sent as is (e.g. malformed JSON), bytes as they are (base64_body for bytes
+    that are not UTF-8), anything else as JSON.
     sub: adds the JWT authorizer's claims with this subject.
     stage: a named stage prefixes rawPath and http.path with "/<stage>", as API Gateway does.
     """
@@ -60,9 +62,11 @@ def http_event(
     context["stage"] = stage
     context["requestId"] = base64.b64encode(uuid.uuid4().bytes[:10]).decode()
     if query:
-        event["queryStringParameters"] = dict(
-            part.split("=", 1) if "=" in part else (part, "") for part in query.split("&")
-        )
+        # As API Gateway does: decoded, repeated names joined with commas.
+        params: dict[str, list[str]] = {}
+        for name, value in parse_qsl(query, keep_blank_values=True):
+            params.setdefault(name, []).append(value)
+        event["queryStringParameters"] = {k: ",".join(v) for k, v in params.items()}
     if route and "{" in route:
         names = [p[1:-1] for p in route.split("/") if p.startswith("{")]
         values = [v for p, v in zip(route.split("/"), path.split("/"), strict=True) if p != v]
@@ -76,8 +80,12 @@ def http_event(
         event.pop("body")
         del event["headers"]["content-type"], event["headers"]["content-length"]
     else:
-        text = body if isinstance(body, str) else json.dumps(body)
-        raw = text.encode()
+        if isinstance(body, bytes):
+            raw = body
+            text = body.decode("utf-8", errors="replace")
+        else:
+            text = body if isinstance(body, str) else json.dumps(body)
+            raw = text.encode()
         event["headers"]["content-length"] = str(len(raw))
         event["body"] = base64.b64encode(raw).decode() if base64_body else text
         event["isBase64Encoded"] = base64_body
@@ -97,7 +105,17 @@ def answer(response: dict[str, Any]) -> Answer:
     body = response.get("body") or ""
     if response.get("isBase64Encoded"):
         body = base64.b64decode(body).decode()
-    headers = response.get("headers") or {}
+    headers = {k.lower(): v for k, v in (response.get("headers") or {}).items()}
     if headers.get("content-type", "").startswith("application/json") and body:
         body = json.loads(body)
     return Answer(status=response["statusCode"], headers=headers, body=body)
+
+
+def response_of(response: dict[str, Any]) -> tuple[int, dict[str, str], bytes]:
+    """The handler's response as status, headers and body bytes (what API Gateway sends)."""
+    body = response.get("body") or ""
+    content = base64.b64decode(body) if response.get("isBase64Encoded") else body.encode()
+    headers = dict(response.get("headers") or {})
+    for cookie in response.get("cookies") or []:
+        headers.setdefault("set-cookie", cookie)
+    return response["statusCode"], headers, content

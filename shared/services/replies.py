@@ -1,0 +1,14 @@
+"""What the use cases say in the chat, and the plan view they answer with."""
+
+from shared.models import DashboardPlanView
+from shared.planview import plan_view
+from shared.store.records import NewMessage, PlanRecord
+
+
+def view(plan: PlanRecord, status: str | None = None) -> DashboardPlanView:
+    # A new plan supersedes the old one in the same write, so only superseded plans are stale.
+    return plan_view(plan, is_current=plan.state != "superseded", status=status)
+
+
+def say(text: str, **metadata) -> NewMessage:
+    return NewMessage(role="assistant", content=text, metadata=metadata or None)

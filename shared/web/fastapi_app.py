@@ -1,0 +1,171 @@
+"""The operations as one FastAPI app: the local stack on port 8001 (and a single Lambda function
+through Mangum, if one is preferred), with the OpenAPI document.
+
+Each route's signature is built from its operation's models, so FastAPI reads and validates the
+request; the endpoints are plain functions, which FastAPI runs in its thread pool.
+"""
+
+import inspect
+from collections.abc import AsyncIterator, Iterable
+from contextlib import asynccontextmanager
+from typing import Annotated
+
+from fastapi import (
+    APIRouter,
+    Body,
+    Depends,
+    FastAPI,
+    Header,
+    HTTPException,
+    Query,
+    Request,
+    Response,
+)
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from shared.errors import DashboardError
+from shared.identity import Caller, caller_from
+from shared.orchestrator.factory import close_orchestrator
+from shared.services.context import Context
+from shared.settings import Settings, get_settings
+from shared.web.errors import (
+    ERROR_RESPONSES,
+    HTTP_CODES,
+    INTERNAL_ERROR,
+    TOO_LARGE,
+    describe_validation_errors,
+    error_content,
+    logger,
+)
+from shared.web.idempotency import call_once
+from shared.web.operations import MAX_BODY_BYTES, Answer, Operation
+from shared.web.providers import settings_dependency
+from shared.web.signatures import KEYWORD, Markers, route_parameters, with_signature
+
+
+def caller_dependency(
+    request: Request, settings: Annotated[Settings, Depends(settings_dependency)]
+) -> Caller:
+    # Mangum puts the API Gateway event in the ASGI scope; locally there is none.
+    return caller_from(request.scope.get("aws.event"), request.headers, settings)
+
+
+MARKERS = Markers(depends=Depends, header=Header, query=Query, body=Body, caller=caller_dependency)
+
+
+def _json(status: int, code: str, message: str, headers=None) -> JSONResponse:
+    return JSONResponse(status_code=status, content=error_content(code, message), headers=headers)
+
+
+def _endpoint(operation: Operation):
+    def endpoint(response: Response, ctx: Context, idempotency_key=None, **inputs):
+        result = call_once(operation, ctx, inputs, idempotency_key)
+        if not isinstance(result, Answer):
+            return result
+        if result.status is not None:  # a replayed answer, exactly as it was first given
+            return JSONResponse(result.body, status_code=result.status, headers=result.headers)
+        response.headers.update(result.headers)
+        return result.body
+
+    response = inspect.Parameter("response", KEYWORD, annotation=Response)
+    with_signature(endpoint, [response, *route_parameters(operation, MARKERS)])
+    endpoint.__name__ = operation.name
+    endpoint.__doc__ = operation.call.__doc__
+    return endpoint
+
+
+def _router(operations: Iterable[Operation]) -> APIRouter:
+    router = APIRouter(responses=ERROR_RESPONSES)
+    for operation in operations:
+        router.add_api_route(
+            operation.path,
+            _endpoint(operation),
+            methods=[operation.method],
+            response_model=operation.response_model,
+            status_code=operation.status_code,
+            name=operation.name,
+            tags=list(operation.tags),
+            summary=operation.summary,
+            include_in_schema=operation.in_schema,
+        )
+    return router
+
+
+async def _dashboard_error(_: Request, error: DashboardError) -> JSONResponse:
+    return _json(error.status, error.code, error.message)
+
+
+async def _validation_error(_: Request, error: RequestValidationError) -> JSONResponse:
+    # The web client expects 400 for bad input (not FastAPI's 422).
+    return _json(400, "invalid_request", describe_validation_errors(error.errors()))
+
+
+async def _http_error(_: Request, error: StarletteHTTPException) -> JSONResponse:
+    code = HTTP_CODES.get(error.status_code, "http_error")
+    message = TOO_LARGE if error.status_code == 413 else error.detail
+    message = message if isinstance(message, str) else "Request failed."
+    return _json(error.status_code, code, message, headers=error.headers)
+
+
+async def _answer_faults(request: Request, call_next) -> Response:
+    """The generic 500, made inside the CORS middleware so the browser can read it (Starlette's
+    handler for Exception answers from outside every middleware)."""
+    try:
+        return await call_next(request)
+    except Exception:
+        logger.exception("unhandled error")  # the trace goes to the log, never to the caller
+        return _json(500, "internal_error", INTERNAL_ERROR)
+
+
+class _BodyLimit:
+    """Refuse a body past MAX_BODY_BYTES with 413 as it is read, whether its size is announced
+    or not. FastAPI's own `max_body_size` would do this, but answers text/plain in place of any
+    answer when a Content-Length announces too much, so the error shape would be lost."""
+
+    def __init__(self, app, max_bytes: int = MAX_BODY_BYTES):
+        self.app, self.max_bytes = app, max_bytes
+
+    async def __call__(self, scope, receive, send) -> None:
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        received = 0
+
+        async def counted():
+            nonlocal received
+            message = await receive()
+            received += len(message.get("body", b""))
+            if received > self.max_bytes:
+                raise HTTPException(413, TOO_LARGE)  # answered by _http_error, in the shape
+            return message
+
+        await self.app(scope, counted, send)
+
+
+@asynccontextmanager
+async def _closing_clients(_: FastAPI) -> AsyncIterator[None]:
+    yield
+    close_orchestrator()
+
+
+def create_app(*groups: Iterable[Operation], title: str = "Chiffon Dashboard API") -> FastAPI:
+    app = FastAPI(
+        title=title,
+        version="0.1.0",
+        # No redirect of "/path/" to "/path": API Gateway's routes are exact, so the functions
+        # answer 404 there, and so does the local app.
+        redirect_slashes=False,
+        lifespan=_closing_clients,
+        exception_handlers={
+            DashboardError: _dashboard_error,
+            RequestValidationError: _validation_error,
+            StarletteHTTPException: _http_error,
+        },
+    )
+    app.add_middleware(_BodyLimit)
+    app.middleware("http")(_answer_faults)
+    for group in groups:
+        app.include_router(_router(group))
+    get_settings()  # fail at start-up, not on the first request, when the settings are wrong
+    return app

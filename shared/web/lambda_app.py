@@ -1,0 +1,170 @@
+"""The operations on Powertools' event handler, for the Lambda functions: one
+`APIGatewayHttpResolver(enable_validation=True)` per function, its routes built from the
+operations, and the handler that Powertools' Logger, Metrics and Tracer wrap.
+
+Path to a use case: API Gateway event -> handler (logging, metrics, tracing) -> resolver (route,
+parse, validate with the operation's models, resolve the context) -> use case -> JSON response.
+"""
+
+import json
+import os
+from collections.abc import Iterable
+from typing import Annotated, Any
+
+from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response, content_types
+from aws_lambda_powertools.event_handler.depends import Depends
+from aws_lambda_powertools.event_handler.openapi.exceptions import (
+    RequestUnsupportedContentType,
+    RequestValidationError,
+)
+from aws_lambda_powertools.event_handler.openapi.params import Body, Header, Query
+from aws_lambda_powertools.event_handler.request import Request
+from aws_lambda_powertools.logging import correlation_paths
+from pydantic import BaseModel
+
+from shared.errors import DashboardError
+from shared.identity import Caller, caller_from
+from shared.services.context import Context
+from shared.settings import Settings
+from shared.web.errors import (
+    INTERNAL_ERROR,
+    TOO_LARGE,
+    describe_validation_errors,
+    error_content,
+    logger,
+)
+from shared.web.idempotency import call_once
+from shared.web.operations import MAX_BODY_BYTES, Answer, Operation
+from shared.web.providers import settings_dependency
+from shared.web.signatures import Markers, route_parameters, with_signature
+
+REQUEST_ID_HEADER = "x-request-id"
+DEFAULT_METRICS_NAMESPACE = "ChiffonDashboard"
+
+def caller_dependency(
+    request: Request, settings: Annotated[Settings, Depends(settings_dependency)]
+) -> Caller:
+    event = request.resolved_event
+    return caller_from(event.raw_event, event.headers, settings)
+
+
+MARKERS = Markers(depends=Depends, header=Header, query=Query, body=Body, caller=caller_dependency)
+
+
+def _json(status: int, content: Any, headers: dict[str, str] | None = None) -> Response:
+    body = content.model_dump_json() if isinstance(content, BaseModel) else json.dumps(content)
+    return Response(status, content_types.APPLICATION_JSON, body, headers or {})
+
+
+def _error(status: int, code: str, message: str) -> Response:
+    return _json(status, error_content(code, message))
+
+
+def _read_json(text: str) -> Any:
+    """json.loads, with the two other ways a body can fail to be read (nested too deep, an
+    integer too long to convert) reported as the JSON error the resolver answers 400 for."""
+    try:
+        return json.loads(text)
+    except (RecursionError, ValueError) as error:
+        raise json.JSONDecodeError(str(error), text, 0) from None
+
+
+def _route(operation: Operation):
+    def route(ctx: Context, idempotency_key=None, **inputs) -> Response:
+        result = call_once(operation, ctx, inputs, idempotency_key)
+        if isinstance(result, Answer):
+            return _json(result.status or operation.status_code, result.body, result.headers)
+        return _json(operation.status_code, result)
+
+    with_signature(route, route_parameters(operation, MARKERS))
+    route.__name__ = operation.name
+    route.__doc__ = operation.call.__doc__
+    return route
+
+
+def resolver_for(
+    *groups: Iterable[Operation], strip_prefixes: list[str] | None = None
+) -> APIGatewayHttpResolver:
+    """`strip_prefixes`: what API Gateway puts in front of the routes: nothing for the `$default`
+    stage that template.yaml uses; "/<stage>" for a named stage, or a custom domain's mapping
+    path, or every route answers 404."""
+    app = APIGatewayHttpResolver(
+        enable_validation=True, strip_prefixes=strip_prefixes, json_body_deserializer=_read_json
+    )
+    for group in groups:
+        for operation in group:
+            path = operation.path.replace("{", "<").replace("}", ">")  # Powertools' syntax
+            app.route(path, [operation.method])(_route(operation))
+
+    @app.exception_handler(DashboardError)
+    def dashboard_error(error: DashboardError) -> Response:
+        return _error(error.status, error.code, error.message)
+
+    @app.exception_handler([RequestValidationError, RequestUnsupportedContentType])
+    def invalid_request(error: RequestValidationError) -> Response:
+        # The web client expects 400 for bad input (not 422).
+        return _error(400, "invalid_request", describe_validation_errors(error.errors()))
+
+    @app.exception_handler(UnicodeDecodeError)
+    def not_text(_: UnicodeDecodeError) -> Response:  # a body that is not UTF-8 at all
+        return _error(400, "invalid_request", "the body is not valid JSON")
+
+    @app.not_found
+    def not_found(_: Exception) -> Response:
+        # API Gateway routes only the function's own paths and methods here; what is left is a
+        # path with an id that matched API Gateway's pattern but not the resolver's.
+        return _error(404, "not_found", "Not Found")
+
+    @app.exception_handler(Exception)
+    def unexpected(_: Exception) -> Response:
+        logger.exception("unhandled error")  # the trace goes to the log, never to the caller
+        return _error(500, "internal_error", INTERNAL_ERROR)
+
+    return app
+
+
+def _too_large(event: dict) -> bool:
+    # Checked before the resolver parses the body. API Gateway itself stops at 10 MB.
+    body = event.get("body") or ""
+    size = len(body) * 3 // 4 if event.get("isBase64Encoded") else len(body.encode())
+    return size > MAX_BODY_BYTES
+
+
+def lambda_handler_for(
+    app: APIGatewayHttpResolver,
+    service: str,
+    *,
+    traced_libraries: tuple[str, ...] = ("botocore", "httpx"),
+):
+    """The Lambda handler of a function serving `app`. `traced_libraries` are the libraries
+    X-Ray patches: only those the function uses, since patching one imports it."""
+    logger_ = Logger(service=service)
+    tracer = Tracer(service=service, patch_modules=list(traced_libraries))
+    # An explicit namespace: without one, flushing the cold-start metric raises.
+    metrics = Metrics(
+        service=service,
+        namespace=os.environ.get("POWERTOOLS_METRICS_NAMESPACE") or DEFAULT_METRICS_NAMESPACE,
+    )
+
+    @metrics.log_metrics(capture_cold_start_metric=True)
+    @tracer.capture_lambda_handler(capture_response=False)
+    @logger_.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
+    def handler(event: dict, context: Any) -> dict:
+        if _too_large(event):
+            response = {
+                "statusCode": 413,
+                "headers": {"Content-Type": content_types.APPLICATION_JSON},
+                "body": json.dumps(error_content("payload_too_large", TOO_LARGE)),
+            }
+        else:
+            response = app.resolve(event, context)
+        # Lets a caller quote the id that the function's log lines carry as correlation_id.
+        request_id = (event.get("requestContext") or {}).get("requestId")
+        request_id = request_id or getattr(context, "aws_request_id", None)
+        headers = response.setdefault("headers", {})
+        if request_id and REQUEST_ID_HEADER not in headers:
+            headers[REQUEST_ID_HEADER] = request_id
+        return response
+
+    return handler

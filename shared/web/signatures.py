@@ -1,0 +1,73 @@
+"""What both hosts read from an operation: the parameters of its route, each annotated with the
+host framework's own markers (`Depends`, `Header`, `Query`, `Body`), so that the framework itself
+resolves the context and reads and validates the request."""
+
+import inspect
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Annotated, Any
+
+from shared.identity import Caller
+from shared.services.context import Context
+from shared.settings import Settings
+from shared.store import SessionStore
+from shared.web.idempotency import HEADER, KEY_PATTERN
+from shared.web.operations import Operation
+from shared.web.providers import orchestrator_dependency, settings_dependency, store_dependency
+
+KEYWORD = inspect.Parameter.KEYWORD_ONLY
+
+
+@dataclass(frozen=True)
+class Markers:
+    depends: Any
+    header: Any
+    query: Any
+    body: Any
+    caller: Callable[..., Caller]  # the host's own: it reads the identity off its request type
+
+
+def with_signature(function: Callable, params: list[inspect.Parameter]) -> Callable:
+    function.__signature__ = inspect.Signature(params)
+    # Powertools reads `Depends` from the annotations, as typing.get_type_hints sees them.
+    function.__annotations__ = {p.name: p.annotation for p in params}
+    return function
+
+
+def _context(markers: Markers, needs_orchestrator: bool) -> Callable[..., Context]:
+    def context(settings, store, caller, orchestrator=None) -> Context:
+        return Context(store=store, caller=caller, settings=settings, orchestrator=orchestrator)
+
+    needs = {
+        "settings": (Settings, settings_dependency),
+        "store": (SessionStore, store_dependency),
+        "caller": (Caller, markers.caller),
+    }
+    if needs_orchestrator:  # the sessions group never imports the orchestrator client
+        needs["orchestrator"] = (Any, orchestrator_dependency)
+    params = [
+        inspect.Parameter(name, KEYWORD, annotation=Annotated[kind, markers.depends(provider)])
+        for name, (kind, provider) in needs.items()
+    ]
+    return with_signature(context, params)
+
+
+def route_parameters(operation: Operation, markers: Markers) -> list[inspect.Parameter]:
+    """`ctx`, then `idempotency_key` (when the operation honours one), the path parameters as
+    strings, `query` and `body` as the operation's models."""
+    context = _context(markers, operation.needs_orchestrator)
+    ctx = Annotated[Context, markers.depends(context)]
+    params = [inspect.Parameter("ctx", KEYWORD, annotation=ctx)]
+    if operation.idempotent:
+        key = Annotated[str | None, markers.header(alias=HEADER, pattern=KEY_PATTERN)]
+        params.append(inspect.Parameter("idempotency_key", KEYWORD, annotation=key, default=None))
+    params += [inspect.Parameter(name, KEYWORD, annotation=str) for name in operation.path_params]
+    if operation.query is not None:
+        query = Annotated[operation.query, markers.query()]
+        params.append(inspect.Parameter("query", KEYWORD, annotation=query))
+    if operation.body is not None:
+        required = operation.body_required
+        body = Annotated[operation.body if required else operation.body | None, markers.body()]
+        default = inspect.Parameter.empty if required else None
+        params.append(inspect.Parameter("body", KEYWORD, annotation=body, default=default))
+    return params

@@ -116,7 +116,7 @@ def http_api_event(method: str, path: str, body: dict | None = None) -> dict:
 PHASES = {
     "app": [
         ("pydantic", ["pydantic.main"]),
-        ("mangum + powertools", ["mangum", "aws_lambda_powertools"]),
+        ("powertools event_handler", ["aws_lambda_powertools.event_handler"]),
         ("botocore + DynamoDB client", ["botocore.session", "shared.store:get_store"]),
         ("shared models + use cases", ["shared.models", "shared.services.sessions"]),
         ("httpx + orchestrator client", ["shared.orchestrator.factory:get_orchestrator"]),

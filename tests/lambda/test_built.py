@@ -27,7 +27,7 @@ PROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
 # Never in a Lambda: the dev and local extras (the local app's FastAPI and its server), and the
 # repository's own non-runtime packages.
 DEV_ONLY = ["pytest", "pytest_asyncio", "moto", "respx", "yaml", "ruff"]
-LOCAL_ONLY = ["fastapi", "starlette", "uvicorn"]
+LOCAL_ONLY = ["fastapi", "starlette", "uvicorn", "mangum"]
 REPO_ONLY = ["devtools", "orchestrator_standin", "tests"]
 
 

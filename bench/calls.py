@@ -21,6 +21,8 @@ message or touches a plan is one TransactWriteItems.
   before the non-idempotent approve; the task ids (given only once) in a second.
 - reject, abort: GetItem session + plan; one transaction (session idle, plan rejected/aborted,
   the assistant's message).
+- list sessions: one Query of the owner index (owner = the caller, newest activity first); the
+  index projects the whole session item, so nothing is read again.
 """
 
 from __future__ import annotations
@@ -48,6 +50,7 @@ MIN_DYNAMODB = {
     "abort": {"GetItem": 2, "TransactWriteItems": 1},
     "get session": {"GetItem": 1, "Query": 1},
     "list messages": {"GetItem": 1, "Query": 1},
+    "list sessions": {"Query": 1},
     # With the key: + a conditional Put that claims it and + a Put of the answer once it is
     # known (it could only ride in the turn's last transaction if the use case built the HTTP
     # answer itself). Informational rows: the key is optional.

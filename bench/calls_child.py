@@ -99,6 +99,7 @@ async def main() -> None:
         await call("abort", "POST", f"/plan/{plan}/abort", {"session_id": session})
         await call("get session", "GET", f"/session/{session}")
         await call("list messages", "GET", f"/session/{session}/messages?limit=5")
+        await call("list sessions", "GET", "/sessions?limit=5")
 
         # The web client may send an Idempotency-Key: what it adds, first time and on a repeat.
         other = (await call("create session (2)", "POST", "/session", {}))["session_id"]

@@ -59,7 +59,9 @@ class ChatMessage(Model):
     metadata: dict[str, Any] | None = None
 
 
-class ChatSession(Model):
+class SessionSummary(Model):
+    """A session without its history: an entry of the sessions list."""
+
     session_id: str
     user_id: str
     created_at: datetime
@@ -67,11 +69,21 @@ class ChatSession(Model):
     status: SessionStatus
     current_request_id: str | None = None
     current_plan_id: str | None = None
+
+
+class ChatSession(SessionSummary):
     messages: list[ChatMessage] = Field(
         default_factory=empty_list, description="The newest page of the history, oldest first"
     )
     older_messages_cursor: str | None = Field(
         default=None, description="Pass to GET .../messages?cursor= for the page before these"
+    )
+
+
+class SessionList(Model):
+    sessions: list[SessionSummary] = Field(description="Newest activity first")
+    next_cursor: str | None = Field(
+        default=None, description="Pass to GET /sessions?cursor= for the next (older) page"
     )
 
 

@@ -1,8 +1,9 @@
-"""POST /api/dashboard/session, GET /api/dashboard/session/{session_id}[/messages]."""
+"""POST /api/dashboard/session, GET /api/dashboard/session/{session_id}[/messages],
+GET /api/dashboard/sessions."""
 
 from pydantic import BaseModel, Field
 
-from shared.models import ChatSession, CreateSessionRequest, MessagePage
+from shared.models import ChatSession, CreateSessionRequest, MessagePage, SessionList
 from shared.services import sessions
 from shared.services.context import Context
 from shared.web.operations import Operation
@@ -15,6 +16,11 @@ class MessagesQuery(BaseModel):
     limit: int | None = Field(default=None, ge=1, le=500)
 
 
+class SessionsQuery(BaseModel):
+    cursor: str | None = Field(default=None, max_length=200)
+    limit: int | None = Field(default=None, ge=1, le=100)
+
+
 def create_session(ctx: Context, body: CreateSessionRequest | None) -> ChatSession:
     return sessions.create_session(ctx, body.user_id if body else None)
 
@@ -25,6 +31,10 @@ def get_session(ctx: Context, session_id: str) -> ChatSession:
 
 def list_messages(ctx: Context, session_id: str, query: MessagesQuery) -> MessagePage:
     return sessions.list_messages(ctx, session_id, cursor=query.cursor, limit=query.limit)
+
+
+def list_sessions(ctx: Context, query: SessionsQuery) -> SessionList:
+    return sessions.list_sessions(ctx, cursor=query.cursor, limit=query.limit)
 
 
 def health(ctx: Context) -> dict:
@@ -53,6 +63,10 @@ OPERATIONS = (
         list_messages,
         MessagePage,
         query=MessagesQuery,
+        **_SESSIONS,
+    ),
+    Operation(
+        "GET", "/api/dashboard/sessions", list_sessions, SessionList, query=SessionsQuery,
         **_SESSIONS,
     ),
     Operation("GET", "/health", health, dict, needs_orchestrator=False, in_schema=False),

@@ -2,7 +2,8 @@
 
 from functools import partial
 
-from shared.models import ChatMessage, ChatSession, MessagePage
+from shared.errors import Unauthenticated
+from shared.models import ChatMessage, ChatSession, MessagePage, SessionList, SessionSummary
 from shared.services.context import Context
 from shared.services.fanout import all_of
 from shared.services.loading import load_session, session_key
@@ -11,10 +12,8 @@ from shared.store.records import SessionRecord, StoredPage
 ANONYMOUS = "anonymous"
 
 
-def public_session(
-    record: SessionRecord, messages: list[ChatMessage], older_cursor: str | None
-) -> ChatSession:
-    return ChatSession(
+def session_summary(record: SessionRecord) -> SessionSummary:
+    return SessionSummary(
         session_id=record.session_id,
         user_id=record.user_id,
         created_at=record.created_at,
@@ -22,6 +21,14 @@ def public_session(
         status=record.status,
         current_request_id=record.current_request_id,
         current_plan_id=record.current_plan_id,
+    )
+
+
+def public_session(
+    record: SessionRecord, messages: list[ChatMessage], older_cursor: str | None
+) -> ChatSession:
+    return ChatSession(
+        **session_summary(record).model_dump(),
         messages=messages,
         older_messages_cursor=older_cursor,
     )
@@ -60,3 +67,20 @@ def list_messages(
         ctx, session_id, limit=limit or ctx.settings.history_page_size, cursor=cursor
     )
     return MessagePage(messages=page.messages[::-1], next_cursor=page.next_cursor)
+
+
+SESSIONS_PAGE_SIZE = 20
+
+
+def list_sessions(ctx: Context, *, cursor: str | None, limit: int | None) -> SessionList:
+    """The caller's sessions, newest activity first, a page at a time. Without an identity
+    (local development only) they are the sessions made without one, the "anonymous" owner's."""
+    owner = ctx.caller.user_id
+    if owner is None:
+        if ctx.settings.require_identity:
+            raise Unauthenticated("Sign in to use the dashboard.")
+        owner = ANONYMOUS
+    page = ctx.store.list_sessions(owner, limit=limit or SESSIONS_PAGE_SIZE, cursor=cursor)
+    return SessionList(
+        sessions=[session_summary(r) for r in page.sessions], next_cursor=page.next_cursor
+    )

@@ -1,6 +1,6 @@
 """The SessionStore protocol, and the pieces every implementation shares."""
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Protocol
 
 from shared.models import ChatMessage
@@ -10,6 +10,7 @@ from shared.store.records import (
     PlanChanges,
     PlanRecord,
     SessionChanges,
+    SessionPage,
     SessionRecord,
     StoredPage,
 )
@@ -48,6 +49,13 @@ class SessionStore(Protocol):
         self, session_id: str, *, limit: int, cursor: str | None = None
     ) -> StoredPage: ...
 
+    def list_sessions(
+        self, user_id: str, *, limit: int, cursor: str | None = None
+    ) -> SessionPage:
+        """The owner's live sessions, newest activity first, `limit` at most per page (a page
+        may hold fewer when expired sessions were left out). Read from the owner index."""
+        ...
+
     def get_plan(self, plan_id: str) -> PlanRecord | None: ...
 
     def claim_idempotency_key(
@@ -80,6 +88,13 @@ def new_message_id() -> "ULID":
 
 def message_sort_key(message_ulid: "ULID") -> str:
     return f"MSG#{message_ulid}"
+
+
+def session_activity_key(session: SessionRecord) -> str:
+    """The owner index's sort key: the last activity (fixed width, UTC, so text order is time
+    order), then the session id, so sessions active in the same microsecond still sort apart."""
+    activity = session.last_activity.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return f"{activity}#{session.session_id}"
 
 
 def build_message(

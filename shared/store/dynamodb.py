@@ -5,6 +5,10 @@
 | message | SESSION#<session_id>  | MSG#<ulid>  |
 | plan    | PLAN#<plan_id>        | META        |
 
+Session items also carry the keys of the owner index (template.yaml), which lists a person's
+sessions newest activity first: `session_owner` (the user id) and `session_activity` (the last
+activity, then the session id). Only session items have them, so only sessions are in it.
+
 Messages are items of their own so a history is never bounded by the 400 KB item limit.
 Every session change is a Put conditioned on the version that was read; a change that also adds
 messages or touches a plan is one TransactWriteItems. Reads never Scan.
@@ -26,8 +30,9 @@ from shared.store.base import (
     build_message,
     message_sort_key,
     new_message_id,
+    session_activity_key,
 )
-from shared.store.cursor import decode_cursor, encode_cursor
+from shared.store.cursor import decode_cursor, decode_session_cursor, encode_cursor
 from shared.store.records import (
     DispatchedTask,
     IdempotencyRecord,
@@ -35,6 +40,7 @@ from shared.store.records import (
     PlanChanges,
     PlanRecord,
     SessionChanges,
+    SessionPage,
     SessionRecord,
     StoredPage,
     expiry,
@@ -42,6 +48,11 @@ from shared.store.records import (
 )
 
 logger = logging.getLogger(__name__)
+
+# The owner index: a person's sessions, newest activity first (a GSI in template.yaml).
+OWNER_INDEX = "SessionsByOwner"
+OWNER_KEY = "session_owner"
+ACTIVITY_KEY = "session_activity"
 
 _UNAVAILABLE_CODES = {
     "ProvisionedThroughputExceededException",
@@ -84,6 +95,9 @@ def _session_item(record: SessionRecord) -> dict:
         "last_activity": _s(record.last_activity.isoformat()),
         "version": _n(record.version),
         "expires_at": _n(record.expires_at),
+        # Every write of a session puts the whole item, so the index keys follow each change.
+        OWNER_KEY: _s(record.user_id),
+        ACTIVITY_KEY: _s(session_activity_key(record)),
     }
     _optional(item, "current_request_id", record.current_request_id)
     _optional(item, "current_plan_id", record.current_plan_id)
@@ -343,6 +357,38 @@ class DynamoDBSessionStore:
         next_cursor = encode_cursor(page_items[-1]["SK"]["S"]) if more and page_items else None
         return StoredPage(
             messages=[_message_from_item(i, session_id) for i in page_items if self._live(i)],
+            next_cursor=next_cursor,
+        )
+
+    def list_sessions(
+        self, user_id: str, *, limit: int, cursor: str | None = None
+    ) -> SessionPage:
+        query: dict[str, Any] = {
+            "TableName": self._table,
+            "IndexName": OWNER_INDEX,
+            "KeyConditionExpression": "#owner = :owner",
+            "ExpressionAttributeNames": {"#owner": OWNER_KEY},
+            "ExpressionAttributeValues": {":owner": _s(user_id)},
+            "ScanIndexForward": False,  # newest activity first
+            "Limit": limit + 1,  # one more than asked tells whether another page exists
+        }
+        if cursor:
+            activity = decode_session_cursor(cursor)
+            # An index's start key holds the index keys and the table keys of the last item.
+            query["ExclusiveStartKey"] = {
+                **_session_key(activity.rsplit("#", 1)[1]),
+                OWNER_KEY: _s(user_id),
+                ACTIVITY_KEY: _s(activity),
+            }
+        answer = self._call("query", **query)
+        items = answer.get("Items", [])
+        page_items = items[:limit]
+        more = len(items) > limit or "LastEvaluatedKey" in answer
+        next_cursor = (
+            encode_cursor(page_items[-1][ACTIVITY_KEY]["S"]) if more and page_items else None
+        )
+        return SessionPage(
+            sessions=[_session_from_item(i) for i in page_items if self._live(i)],
             next_cursor=next_cursor,
         )
 

@@ -19,14 +19,16 @@ from shared.store.base import (
     build_message,
     message_sort_key,
     new_message_id,
+    session_activity_key,
 )
-from shared.store.cursor import decode_cursor, encode_cursor
+from shared.store.cursor import decode_cursor, decode_session_cursor, encode_cursor
 from shared.store.records import (
     IdempotencyRecord,
     NewMessage,
     PlanChanges,
     PlanRecord,
     SessionChanges,
+    SessionPage,
     SessionRecord,
     StoredPage,
     expiry,
@@ -131,6 +133,26 @@ class InMemorySessionStore:
         page = [stored[k][0] for k in page_keys if self._live(stored[k][1])]
         next_cursor = encode_cursor(page_keys[-1]) if start > 0 else None
         return StoredPage(messages=page, next_cursor=next_cursor)
+
+    @_atomic
+    def list_sessions(
+        self, user_id: str, *, limit: int, cursor: str | None = None
+    ) -> SessionPage:
+        after = decode_session_cursor(cursor) if cursor else None
+        keyed = sorted(
+            (
+                (session_activity_key(record), record)
+                for record in self._sessions.values()
+                if record.user_id == user_id and self._live(record.expires_at)
+            ),
+            key=lambda pair: pair[0],
+            reverse=True,  # newest first, like a descending Query of the owner index
+        )
+        if after is not None:
+            keyed = [pair for pair in keyed if pair[0] < after]
+        page = keyed[:limit]
+        next_cursor = encode_cursor(page[-1][0]) if len(keyed) > limit else None
+        return SessionPage(sessions=[record for _, record in page], next_cursor=next_cursor)
 
     @_atomic
     def get_plan(self, plan_id: str) -> PlanRecord | None:

@@ -111,6 +111,11 @@ class StoredPage(Model):
     next_cursor: str | None = None
 
 
+class SessionPage(Model):
+    sessions: list[SessionRecord]  # newest activity first
+    next_cursor: str | None = None
+
+
 class IdempotencyRecord(Model):
     """The first answer to a request sent with an Idempotency-Key, kept to answer repeats."""
 

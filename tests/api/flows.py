@@ -41,6 +41,14 @@ class Dashboard:
         assert response.status_code == 200, response.text
         return response.json()
 
+    async def sessions(self, user: str | None = None, **query: Any) -> dict[str, Any]:
+        """A page of the caller's sessions list (GET /sessions)."""
+        response = await self.http.get(
+            f"{BASE}/sessions", params=query, headers=self._headers(user)
+        )
+        assert response.status_code == 200, response.text
+        return response.json()
+
     async def send(self, session_id: str, message: str, user: str | None = None) -> httpx.Response:
         return await self.http.post(
             f"{BASE}/chat",

@@ -67,3 +67,25 @@ async def test_bob_cannot_approve_alices_plan(dashboard: Dashboard, orchestrator
     assert_error(response, 404, "not_found")
     assert not orchestrator.approve_route.called
     assert (await dashboard.get_plan(plan_id, user="alice")).json()["can_approve"] is True
+
+
+def ids(page: dict) -> list[str]:
+    return [s["session_id"] for s in page["sessions"]]
+
+
+async def test_bob_never_sees_alices_sessions_in_his_list(dashboard: Dashboard, alices_plan):
+    alices_first, _ = alices_plan
+    alices_second = await dashboard.new_session(user="alice")
+    bobs = await dashboard.new_session(user="bob")
+    alices_page = await dashboard.sessions(user="alice", limit=1)
+
+    bobs_list = await dashboard.sessions(user="bob")
+    bobs_list_from_alices_cursor = await dashboard.sessions(
+        user="bob", cursor=alices_page["next_cursor"]
+    )
+
+    assert ids(alices_page) == [alices_second]
+    assert ids(await dashboard.sessions(user="alice")) == [alices_second, alices_first]
+    assert ids(bobs_list) == [bobs]
+    # A cursor is a position in the caller's own list: older than it, bob has nothing.
+    assert bobs_list_from_alices_cursor == {"sessions": [], "next_cursor": None}

@@ -2,6 +2,8 @@
 
 import uuid
 
+import pytest
+
 from tests.api.flows import BASE, Dashboard, assert_error
 
 
@@ -51,3 +53,64 @@ async def test_session_stores_messages(dashboard: Dashboard):
     assert "Here is the plan." in session["messages"][1]["content"]
     assert all(m["session_id"] == session_id for m in session["messages"])
     assert session["status"] == "plan_ready"
+
+
+# GET /sessions: the caller's sessions, newest activity first ---------------------------------
+
+
+async def test_sessions_are_listed_newest_activity_first_page_by_page(dashboard: Dashboard):
+    made = [await dashboard.new_session(user="alice") for _ in range(3)]
+    turn = await dashboard.chat(made[0], "Deploy the billing service", user="alice")
+
+    first = await dashboard.sessions(user="alice", limit=2)
+    second = await dashboard.sessions(user="alice", limit=2, cursor=first["next_cursor"])
+
+    assert [s["session_id"] for s in first["sessions"]] == [made[0], made[2]]
+    assert [s["session_id"] for s in second["sessions"]] == [made[1]]
+    assert first["next_cursor"] and second["next_cursor"] is None
+    chatted = first["sessions"][0]
+    assert chatted["status"] == "plan_ready"
+    assert chatted["current_plan_id"] == turn["plan"]["plan_id"]
+    assert chatted["user_id"] == "alice"
+    assert chatted["last_activity"] > chatted["created_at"]
+    assert set(chatted) == {
+        "session_id", "user_id", "created_at", "last_activity", "status",
+        "current_request_id", "current_plan_id",
+    }  # fmt: skip
+
+
+async def test_a_person_without_sessions_gets_an_empty_list(dashboard: Dashboard):
+    assert await dashboard.sessions(user="newcomer") == {"sessions": [], "next_cursor": None}
+
+
+async def test_without_an_identity_locally_the_list_is_of_sessions_made_without_one(
+    dashboard: Dashboard, http
+):
+    anonymous = (await http.post(f"{BASE}/session", json={})).json()["session_id"]
+    await dashboard.new_session(user="alice")
+
+    without_identity = await dashboard.sessions()
+    alices = await dashboard.sessions(user="alice")
+
+    assert [s["session_id"] for s in without_identity["sessions"]] == [anonymous]
+    assert anonymous not in [s["session_id"] for s in alices["sessions"]]
+
+
+async def test_without_an_identity_a_deployment_with_the_authorizer_answers_401(
+    http, orchestrator, monkeypatch
+):
+    from shared.settings import get_settings
+
+    monkeypatch.setenv("REQUIRE_IDENTITY", "true")
+    get_settings.cache_clear()
+
+    assert_error(await http.get(f"{BASE}/sessions"), 401, "unauthenticated")
+
+
+@pytest.mark.parametrize(
+    "query", [{"cursor": "not-a-cursor!"}, {"limit": "0"}, {"limit": "101"}, {"limit": "many"}]
+)
+async def test_a_bad_cursor_or_limit_answers_400(http, orchestrator, query):
+    response = await http.get(f"{BASE}/sessions", params=query, headers={"X-User-Id": "alice"})
+
+    assert_error(response, 400, "invalid_request")

@@ -238,6 +238,8 @@ def test_sessions_newest_first_and_older_history_on_scroll(page: Page, stack, us
     page.reload()
     sessions = page.get_by_role("navigation", name="Your sessions").get_by_role("link")
     expect(sessions).to_have_count(2)
+    # The list is the API's (GET /sessions), not only what this browser remembers.
+    expect(page.get_by_text("Newest activity first.")).to_be_visible()
     expect(sessions.first).to_have_attribute("aria-current", "page")  # B, the open one
     expect(sessions.first).to_contain_text("Plan to review")
 

@@ -264,3 +264,91 @@ def test_released_or_expired_idempotency_key_can_be_claimed_again(store):
     store.release_idempotency_key("k2")
     assert store.claim_idempotency_key("k2", "fp", -5) is None  # expires at once
     assert store.claim_idempotency_key("k2", "fp", 60) is None
+
+
+# The sessions list (the owner index) ------------------------------------------------------
+
+
+def all_sessions(store, user_id, page_size):
+    """Read the owner's whole list page by page (newest first), as the web client would."""
+    pages, cursor = [], None
+    while True:
+        page = store.list_sessions(user_id, limit=page_size, cursor=cursor)
+        pages.append([s.session_id for s in page.sessions])
+        cursor = page.next_cursor
+        if cursor is None:
+            return pages
+
+
+def test_sessions_are_listed_newest_activity_first_as_they_were_saved(store):
+    first, second, third = (store.create_session("alice") for _ in range(3))
+    # The oldest session becomes the newest by being written to.
+    first, _ = store.save(first, messages=[user("deploy web")])
+
+    page = store.list_sessions("alice", limit=10)
+
+    assert [s.session_id for s in page.sessions] == [
+        first.session_id, third.session_id, second.session_id,
+    ]  # fmt: skip
+    assert page.sessions[0] == first  # the whole session as it is now, not as it was
+    assert page.next_cursor is None
+
+
+def test_sessions_list_pages_with_an_opaque_cursor(store):
+    made = [store.create_session("alice").session_id for _ in range(7)]
+
+    pages = all_sessions(store, "alice", page_size=3)
+
+    assert [len(p) for p in pages] == [3, 3, 1]
+    assert [s for page in pages for s in page] == made[::-1]
+
+
+def test_sessions_list_of_an_exact_multiple_of_the_page_size_ends_without_an_empty_page(store):
+    for _ in range(4):
+        store.create_session("alice")
+
+    assert [len(p) for p in all_sessions(store, "alice", page_size=2)] == [2, 2]
+
+
+def test_sessions_list_holds_only_the_owners_sessions(store):
+    alices = [store.create_session("alice").session_id for _ in range(2)]
+    bobs = store.create_session("bob")
+    store.save(bobs, messages=[user("bob is the most recent")])
+
+    assert [s for page in all_sessions(store, "alice", page_size=1) for s in page] == alices[::-1]
+    assert [s for page in all_sessions(store, "bob", page_size=1) for s in page] == [
+        bobs.session_id
+    ]
+    assert store.list_sessions("carol", limit=10).sessions == []
+
+
+def test_a_cursor_of_one_owner_lists_nothing_of_another(store):
+    for _ in range(3):
+        store.create_session("alice")
+    cursor = store.list_sessions("alice", limit=1).next_cursor
+    bobs = store.create_session("bob")  # newer than everything alice has
+
+    page = store.list_sessions("bob", limit=10, cursor=cursor)
+
+    assert bobs.session_id not in [s.session_id for s in page.sessions]
+    assert all(s.user_id == "bob" for s in page.sessions)
+
+
+def test_expired_sessions_are_left_out_of_the_list(make_store):
+    store = make_store(ttl=timedelta(seconds=-1))
+    for _ in range(3):
+        store.create_session("alice")
+
+    page = store.list_sessions("alice", limit=10)
+
+    assert (page.sessions, page.next_cursor) == ([], None)
+
+
+A_HISTORY_CURSOR = "TVNHIzAxSDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAw"  # MSG#01H000...: not a list's
+
+
+@pytest.mark.parametrize("cursor", ["not-a-cursor!", "bXNnIzE", A_HISTORY_CURSOR])
+def test_malformed_sessions_cursor_is_invalid_input(store, cursor):
+    store.create_session("alice")
+    with pytest.raises(InvalidInput):
+        store.list_sessions("alice", limit=10, cursor=cursor)

@@ -77,7 +77,7 @@ def test_every_routed_path_reaches_a_route_of_the_function(function, group, cont
 
 def test_no_route_is_routed_twice():
     routes = [r for f in FUNCTIONS for r in template_routes(f)]
-    assert len(routes) == len(set(routes)) == 12
+    assert len(routes) == len(set(routes)) == 13
 
 
 def test_every_event_is_an_http_api_event_on_our_api():
@@ -173,14 +173,31 @@ def statements(function: str) -> list[dict]:
     return found
 
 
-def dynamodb_actions(function: str) -> set[str]:
+TABLE_ARN = {"Fn::GetAtt": ["SessionsTable", "Arn"]}
+
+
+def index_arn(index: str) -> dict:
+    return {"Fn::Sub": f"${{SessionsTable.Arn}}/index/{index}"}
+
+
+def dynamodb_actions(function: str, resource: dict = TABLE_ARN) -> set[str]:
+    """The actions a function may take on the table (or on one of its indexes)."""
     actions = set()
     for statement in statements(function):
         assert statement["Effect"] == "Allow"
-        assert statement["Resource"] == {"Fn::GetAtt": ["SessionsTable", "Arn"]}
+        if statement["Resource"] != resource:
+            continue
         action = statement["Action"]
         actions.update([action] if isinstance(action, str) else action)
     return actions
+
+
+def test_every_statement_is_on_the_table_or_an_index_of_it():
+    indexes = [i["IndexName"] for i in table_properties().get("GlobalSecondaryIndexes", [])]
+    allowed = [TABLE_ARN, *(index_arn(i) for i in indexes)]
+    for function in FUNCTIONS:
+        for statement in statements(function):
+            assert statement["Resource"] in allowed, (function, statement["Sid"])
 
 
 # boto3 DynamoDB operations -> IAM action; transactions are authorised per item (below).
@@ -242,6 +259,15 @@ def test_the_sessions_function_may_only_read_and_create():
     }  # fmt: skip
 
 
+def test_only_the_sessions_function_reads_the_owner_index_and_only_by_query():
+    from shared.store.dynamodb import OWNER_INDEX
+
+    owner_index = index_arn(OWNER_INDEX)
+    assert dynamodb_actions("SessionsFunction", owner_index) == {"dynamodb:Query"}
+    for function in ("ChatFunction", "PlansFunction"):
+        assert dynamodb_actions(function, owner_index) == set()
+
+
 def test_no_function_may_scan_or_use_wildcards():
     text = (ROOT / "template.yaml").read_text()
     assert "Scan" not in text
@@ -251,6 +277,8 @@ def test_no_function_may_scan_or_use_wildcards():
 
 
 def test_the_table_is_the_one_the_tests_build():
+    from shared.store.dynamodb import ACTIVITY_KEY, OWNER_INDEX, OWNER_KEY
+
     tables = [r for r in RESOURCES.values() if r["Type"] == "AWS::DynamoDB::Table"]
     assert len(tables) == 1
     assert table_properties() == {
@@ -258,10 +286,22 @@ def test_the_table_is_the_one_the_tests_build():
         "AttributeDefinitions": [
             {"AttributeName": "PK", "AttributeType": "S"},
             {"AttributeName": "SK", "AttributeType": "S"},
+            {"AttributeName": OWNER_KEY, "AttributeType": "S"},
+            {"AttributeName": ACTIVITY_KEY, "AttributeType": "S"},
         ],
         "KeySchema": [
             {"AttributeName": "PK", "KeyType": "HASH"},
             {"AttributeName": "SK", "KeyType": "RANGE"},
+        ],
+        "GlobalSecondaryIndexes": [
+            {
+                "IndexName": OWNER_INDEX,
+                "KeySchema": [
+                    {"AttributeName": OWNER_KEY, "KeyType": "HASH"},
+                    {"AttributeName": ACTIVITY_KEY, "KeyType": "RANGE"},
+                ],
+                "Projection": {"ProjectionType": "ALL"},
+            }
         ],
         "TimeToLiveSpecification": {"AttributeName": "expires_at", "Enabled": True},
         "PointInTimeRecoverySpecification": {"PointInTimeRecoveryEnabled": True},

@@ -1,4 +1,4 @@
-"""python -m bench [--quick] [--only cold,proxy,dynamodb,orchestrator,history]
+"""python -m bench [--quick] [--only cold,proxy,dynamodb,orchestrator,history,deadline]
 
 Starts what it needs (DynamoDB Local, the orchestrator stand-in, uvicorn servers, each on a free
 port), runs the selected benchmarks, stops everything it started, and prints every figure next
@@ -24,6 +24,7 @@ BENCHES = {
     "dynamodb": ("bench.calls", "3. DynamoDB calls per endpoint"),
     "orchestrator": ("bench.fanout", "4. Orchestrator calls per endpoint, status fan-out"),
     "history": ("bench.history", "5. History scale: GET session with 10 vs 10,000 messages"),
+    "deadline": ("bench.deadline", "6. A hung orchestrator: time to answer per endpoint"),
 }
 # Sizes: (full, --quick)
 SIZES = {
@@ -32,6 +33,7 @@ SIZES = {
     "dynamodb": {},
     "orchestrator": {"samples": (30, 15)},
     "history": {"samples": (40, 20), "messages": (10_000, 10_000)},
+    "deadline": {"budget": (10.0, 3.0)},  # the local default; --quick: a shorter one
 }
 
 

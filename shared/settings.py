@@ -19,6 +19,10 @@ class Settings(BaseSettings):
     orchestrator_url: AnyHttpUrl = AnyHttpUrl("http://localhost:8000")
     orchestrator_timeout_seconds: float = Field(default=30.0, gt=0)
     orchestrator_max_attempts: int = Field(default=3, ge=1, le=10)
+    # All the orchestrator calls of one request, retries and waits included, end within this:
+    # a hung orchestrator answers 504 after it, never after timeout x attempts x calls. About
+    # what a person waits for locally; template.yaml sets what fits API Gateway's 30 s.
+    request_budget_seconds: float = Field(default=10.0, gt=0)
 
     # Identity: with require_identity off (local development) a request without a caller
     # identity may act on any session; with it on, such a request is refused with 401.

@@ -42,6 +42,7 @@ from shared.orchestrator.answers import (
     RequestAnswer,
     TaskStatusAnswer,
 )
+from shared.orchestrator.deadline import time_left
 
 logger = logging.getLogger(__name__)
 Answer = TypeVar("Answer", bound=BaseModel)
@@ -63,6 +64,15 @@ def _retryable(repeatable: bool):
         return repeatable and isinstance(error, _SAFE_TO_REPEAT + (_UpstreamServerError,))
 
     return check
+
+
+# An attempt that would get less than this of the budget is not started.
+MIN_ATTEMPT_SECONDS = 0.05
+
+
+def _budget_cannot_cover_another_attempt(retry_state) -> bool:
+    left = time_left()
+    return left is not None and left - retry_state.upcoming_sleep < MIN_ATTEMPT_SECONDS
 
 
 def _tls_verification(base_url: str) -> ssl.SSLContext | bool:
@@ -105,14 +115,25 @@ class OrchestratorClient:
         )
         self._max_attempts = max_attempts
         self._backoff = backoff_seconds
+        self._attempt_timeout = timeout
+
+    def _timeout(self) -> httpx.Timeout:
+        """An attempt's timeout: the client's, or what is left of the request's budget."""
+        seconds = self._attempt_timeout
+        left = time_left()
+        if left is not None:
+            if left <= 0:
+                raise httpx.TimeoutException("the request's time budget is spent")
+            seconds = min(seconds, left)
+        return httpx.Timeout(seconds, connect=min(seconds, 5.0))
 
     def close(self) -> None:
         self._http.close()
 
     def _send(self, method: str, path: str, *, repeatable: bool, **kwargs: Any) -> httpx.Response:
-        """One call, with its retries and their waits."""
+        """One call, with its retries and their waits, within the request's budget."""
         retrying = Retrying(
-            stop=stop_after_attempt(self._max_attempts),
+            stop=stop_after_attempt(self._max_attempts) | _budget_cannot_cover_another_attempt,
             wait=wait_exponential(multiplier=self._backoff, max=2.0),
             retry=retry_if_exception(_retryable(repeatable)),
             reraise=True,
@@ -120,7 +141,7 @@ class OrchestratorClient:
         try:
             for attempt in retrying:
                 with attempt:
-                    response = self._http.request(method, path, **kwargs)
+                    response = self._http.request(method, path, timeout=self._timeout(), **kwargs)
                     if response.status_code >= 500:
                         raise _UpstreamServerError(response)
                     return response

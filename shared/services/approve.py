@@ -7,6 +7,7 @@ orchestrator. A repeat after the approval went through answers as the first did.
 """
 
 import logging
+import math
 
 from shared.errors import (
     ConcurrentChange,
@@ -64,10 +65,7 @@ def _approval_reply(tasks: list[DispatchedTask], dispatch_status: str, answer) -
         note = (answer.dispatch_result.message if answer and answer.dispatch_result else "") or ""
         return f"Approved. The agents are busy, so the run is paused for now. {note}".strip()
     if dispatch_status == "untracked":
-        return (
-            "Approved: the orchestrator started the plan, but its answer was lost, so the steps "
-            "cannot be followed or aborted from here."
-        )
+        return UNTRACKED
     started = sum(1 for t in tasks if t.task_id)
     failed = [t.name for t in tasks if not t.task_id]
     text = f"Approved. {started} of {len(tasks)} steps dispatched."
@@ -76,29 +74,49 @@ def _approval_reply(tasks: list[DispatchedTask], dispatch_status: str, answer) -
     return text
 
 
-def _settle_stale_approval(
-    store: SessionStore, orchestrator: OrchestratorClient, session: SessionRecord, plan: PlanRecord
+UNTRACKED = (
+    "The orchestrator started this plan, but its answer to the approval, the only place the ids "
+    "of its steps are given, was lost. Its steps cannot be followed or aborted from here: stop "
+    "it at the orchestrator if it must not run. You can send a new request here meanwhile."
+)
+
+
+def outcome_unknown(session: SessionRecord, plan: PlanRecord, settings) -> bool:
+    """An approval whose answer was lost, or whose request was cut off (its claim is stale);
+    not one still under way."""
+    return plan.state == "approving" and (
+        plan.dispatch_status == "unknown" or claim_is_stale(session, settings)
+    )
+
+
+def settle_approval(
+    ctx: Context, session: SessionRecord, plan: PlanRecord
 ) -> tuple[SessionRecord, PlanRecord]:
-    """An approval whose outcome was never learnt (its call and the check after it both failed,
-    or the function stopped midway): ask the orchestrator, then record what it says."""
-    try:
-        live = orchestrator.plan_status(plan.plan_id).status
-    except OrchestratorError:
-        raise Conflict(
-            "An earlier approval of this plan has an unknown outcome and the orchestrator cannot "
-            "tell yet; try again shortly, or abort."
-        ) from None
-    if live == "pending_approval":  # it never arrived: the plan can be approved again
-        changes = PlanChanges(state="pending_approval")
-        settled, _ = store.save(
-            session, changes=SessionChanges(status="plan_ready"), plan_update=(plan, changes)
-        )
+    """An approval whose answer never came (lost, timed out, or the function stopped midway):
+    ask the orchestrator now, at the person's next action, and record what it says. A plan it
+    runs becomes an untracked run. One it has not started stays claimed while the approval may
+    still reach it (the stale-claim window), then may be approved again. Raises when it cannot
+    tell, or the approval may still land."""
+    live = ctx.orchestrator.plan_status(plan.plan_id).status
+    if live != "pending_approval":  # approved, executing, or whatever comes after: it runs
+        changes = PlanChanges(state="executing", dispatched_tasks=[], dispatch_status="untracked")
+        settled, _ = ctx.store.save(
+            session, plan_update=(plan, changes),
+            messages=[say(UNTRACKED, plan_id=plan.plan_id, outcome="untracked")],
+        )  # fmt: skip
         return settled, apply_plan_changes(plan, changes)
-    changes = PlanChanges(state="executing", dispatched_tasks=[], dispatch_status="untracked")
-    settled, _ = store.save(
-        session, plan_update=(plan, changes),
-        messages=[say(_approval_reply([], "untracked", None), plan_id=plan.plan_id)],
-    )  # fmt: skip
+    if not claim_is_stale(session, ctx.settings):
+        elapsed = (utcnow() - session.last_activity).total_seconds()
+        wait = max(1, math.ceil(ctx.settings.stale_claim_seconds - elapsed))
+        raise Conflict(
+            "The approval sent for this plan was not confirmed, and the orchestrator has not "
+            f"started the plan yet; the approval may still reach it. Try again in {wait} s: if "
+            "it has not started by then, you can approve it again."
+        )
+    changes = PlanChanges(state="pending_approval")
+    settled, _ = ctx.store.save(
+        session, changes=SessionChanges(status="plan_ready"), plan_update=(plan, changes)
+    )
     return settled, apply_plan_changes(plan, changes)
 
 
@@ -109,12 +127,12 @@ def _claim_approval(
     """Win the right to call approve, or return the plan when an approval already went through."""
     session = load_session(ctx, session_id)
     plan = load_session_plan(ctx.store, session, plan_id)
-    if plan.state == "approving" and claim_is_stale(session, ctx.settings):
-        session, plan = _settle_stale_approval(ctx.store, ctx.orchestrator, session, plan)
+    if outcome_unknown(session, plan, ctx.settings):  # learn it now
+        session, plan = settle_approval(ctx, session, plan)
     if plan.state in ("executing", "completed", "failed"):
         return plan
     require_current_pending_plan(session, plan)
-    claim = PlanChanges(state="approving")
+    claim = PlanChanges(state="approving", dispatch_status="in_flight")
     claimed, _ = ctx.store.save(
         session, changes=SessionChanges(status="executing"), plan_update=(plan, claim)
     )
@@ -133,16 +151,19 @@ def _still_known(orchestrator: OrchestratorClient, plan: PlanRecord) -> bool:
 
 
 def _note_unknown_approval(
-    store: SessionStore, session: SessionRecord, error: OrchestratorError
+    store: SessionStore, session: SessionRecord, plan: PlanRecord, error: OrchestratorError
 ) -> None:
     text = (
-        f"The approval was sent but not confirmed: {error.message} The plan may still start. "
-        "Approve again in a few minutes to learn what happened, or abort."
+        f"The approval was sent but not confirmed: {error.message} Whether the plan started is "
+        "not known yet. Approve again, or look at its status, to ask the orchestrator."
     )
     try:
-        store.save(session, messages=[say(text, error=error.code)])
+        store.save(
+            session, plan_update=(plan, PlanChanges(dispatch_status="unknown")),
+            messages=[say(text, plan_id=plan.plan_id, error=error.code)],
+        )  # fmt: skip
     except DashboardError:
-        pass  # the caller hears about the fault anyway
+        pass  # the caller hears about the fault anyway; a stale claim is settled all the same
 
 
 def _undo_approval(
@@ -239,14 +260,14 @@ def approve(ctx: Context, *, plan_id: str, session_id: str) -> ApproveResponse:
     except OrchestratorError as error:
         # Timed out, cut off or garbled: it may have dispatched, or may still (a request can
         # sit in the orchestrator's queue after we gave up on it). A status saying it runs
-        # settles it; anything else keeps the claim, and the stale-claim check decides later,
-        # once nothing can still be in flight. Undoing now could dispatch twice.
+        # settles it; anything else keeps the claim, and the next approve, abort or status
+        # asks again (settle_approval). Undoing now could dispatch twice.
         try:
             live = orchestrator.plan_status(plan.plan_id).status
         except OrchestratorError:
             live = None
         if live in (None, "pending_approval"):
-            _note_unknown_approval(store, session, error)
+            _note_unknown_approval(store, session, plan, error)
             raise
         tasks, dispatch_status = [], "untracked"
 

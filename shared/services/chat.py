@@ -70,7 +70,7 @@ def _claim_turn(
     Two turns racing on one session: one wins, the other is answered 409 and stores nothing."""
     session = load_session(ctx, session_id)
     stale = session.status == "awaiting_plan" and claim_is_stale(session, ctx.settings)
-    if not stale:
+    if not stale and not _beside_an_untracked_run(ctx, session):
         require_status(session, CHAT_ALLOWED)
     target = None
     if modify_plan_id is not None:
@@ -93,6 +93,15 @@ def _claim_turn(
         messages=[NewMessage(role="user", content=message, metadata=metadata)],
     )
     return ClaimedTurn(claimed, user_message, target, previous, text)
+
+
+def _beside_an_untracked_run(ctx: Context, session: SessionRecord) -> bool:
+    """A run that can be neither followed nor aborted from here does not hold the session: the
+    person may send a new request (the run stays on record as it is)."""
+    if session.status != "executing" or not session.current_plan_id:
+        return False
+    plan = ctx.store.get_plan(session.current_plan_id)
+    return plan is not None and plan.dispatch_status == "untracked"
 
 
 def _unplanned_reply(answer: RequestAnswer | PlanAnswer) -> str:

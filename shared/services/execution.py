@@ -115,9 +115,11 @@ def overall_status(plan: PlanRecord, steps: list[ExecutionUpdate]) -> str:
         return plan.dispatch_status or plan.state
     if all(s.status == "completed" for s in steps):
         return "completed"
-    if all(s.status in FINISHED for s in steps):
-        return "failed"
-    return "executing"
+    if not all(s.status in FINISHED for s in steps):
+        return "executing"
+    if any(s.status == "skipped" for s in steps) and not any(s.status == "failed" for s in steps):
+        return "aborted"  # steps were cancelled, and none failed: an abort ended the run
+    return "failed"
 
 
 __all__ = ["OrchestratorError", "execution_updates", "overall_status", "FINISHED"]

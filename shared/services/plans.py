@@ -4,17 +4,29 @@
 import logging
 from typing import Literal
 
-from shared.errors import ConcurrentChange, Conflict, OrchestratorError, OrchestratorNotFound
-from shared.models import AbortResponse, DashboardPlanView, RejectResponse, StatusResponse
-from shared.services.approve import approve
+from shared.errors import (
+    ConcurrentChange,
+    Conflict,
+    DashboardError,
+    OrchestratorError,
+    OrchestratorNotFound,
+)
+from shared.models import (
+    AbortResponse,
+    DashboardPlanView,
+    ExecutionUpdate,
+    RejectResponse,
+    StatusResponse,
+)
+from shared.services.approve import UNTRACKED, approve, outcome_unknown, settle_approval
 from shared.services.context import Context
 from shared.services.execution import cancel_all, execution_updates, overall_status
 from shared.services.loading import load_plan, load_session, load_session_plan
 from shared.services.replies import say, view
 from shared.services.retries import on_concurrent_change
-from shared.services.rules import claim_is_stale, require_current_pending_plan
+from shared.services.rules import require_current_pending_plan
 from shared.store.base import SessionStore, apply_plan_changes
-from shared.store.records import PlanChanges, PlanRecord, SessionChanges, SessionRecord
+from shared.store.records import PlanChanges, PlanRecord, SessionChanges, SessionRecord, utcnow
 
 __all__ = ["abort", "approve", "get_plan", "reject", "status"]
 
@@ -47,11 +59,11 @@ def _claim_rejection(
     if plan.state == "rejected":
         return None
     require_current_pending_plan(session, plan)
+    # Claimed without a word in the history: that waits for the orchestrator's confirmation.
     claimed, _ = ctx.store.save(
         session,
         changes=SessionChanges(status="idle", clear=frozenset({"current_plan_id"})),
         plan_update=(plan, PlanChanges(state="rejected")),
-        messages=[say("The plan was rejected. Send a new request whenever you like.")],
     )
     return claimed, plan
 
@@ -76,6 +88,8 @@ def reject(ctx: Context, *, plan_id: str, session_id: str) -> RejectResponse:
                           "still waiting for your review.", error=error.code)],
         )  # fmt: skip
         raise
+    _note(ctx.store, claimed, "The plan was rejected. Send a new request whenever you like.",
+          plan_id=plan.plan_id, outcome="rejected")  # fmt: skip
     return RejectResponse(status="rejected")
 
 
@@ -83,15 +97,24 @@ def reject(ctx: Context, *, plan_id: str, session_id: str) -> RejectResponse:
 
 
 def _finish_run(
-    store: SessionStore, plan: PlanRecord, overall: Literal["completed", "failed"], steps
+    store: SessionStore,
+    plan: PlanRecord,
+    overall: Literal["completed", "failed", "aborted"],
+    steps: list[ExecutionUpdate],
 ) -> None:
     """The run ended: record it once (racing polls: the first write wins, the rest step aside)."""
     session = store.get_session(plan.session_id)
     if session is None or session.current_plan_id != plan.plan_id or session.status != "executing":
         return
     failed = [s for s in steps if s.status == "failed"]
+    changes = SessionChanges(status="completed")
     if overall == "completed":
         text = f"All {len(steps)} steps completed."
+    elif overall == "aborted":  # cancelled by an abort whose answer was lost, or at the source
+        cancelled = sum(1 for s in steps if s.status == "skipped")
+        text = (f"The run was aborted: {cancelled} step(s) cancelled, "
+                f"{len(steps) - cancelled} had finished.")  # fmt: skip
+        changes = SessionChanges(status="idle", clear=frozenset({"current_plan_id"}))
     else:
         text = f"The run finished with {len(failed)} failed step(s): " + "; ".join(
             f"{s.step_index}. {s.step_name}" + (f" ({s.error})" if s.error else "") for s in failed
@@ -99,7 +122,7 @@ def _finish_run(
     try:
         store.save(
             session,
-            changes=SessionChanges(status="completed"),
+            changes=changes,
             plan_update=(plan, PlanChanges(state=overall, final_steps=steps)),
             messages=[say(text, plan_id=plan.plan_id, outcome=overall)],
         )
@@ -109,36 +132,83 @@ def _finish_run(
 
 def status(ctx: Context, plan_id: str) -> StatusResponse:
     plan = load_plan(ctx, plan_id)
+    if plan.state == "approving":  # an approval's outcome may be unknown: ask, as approve would
+        plan = _settled(ctx, plan)
     steps = execution_updates(ctx.orchestrator, plan)
     overall = overall_status(plan, steps)
-    if plan.state == "executing" and overall in ("completed", "failed"):
+    if plan.state == "executing" and overall in ("completed", "failed", "aborted"):
         _finish_run(ctx.store, plan, overall, steps)
     return StatusResponse(plan_id=plan.plan_id, status=overall, steps=steps)
 
 
+def _settled(ctx: Context, plan: PlanRecord) -> PlanRecord:
+    """The plan after asking the orchestrator about its unknown approval; as it was when it
+    cannot tell yet (a status read answers what is known, and fails for nothing else)."""
+    session = ctx.store.get_session(plan.session_id)
+    if session is None or not outcome_unknown(session, plan, ctx.settings):
+        return plan
+    try:
+        return settle_approval(ctx, session, plan)[1]
+    except (Conflict, OrchestratorError):
+        return plan
+
+
+def _cannot_abort(plan: PlanRecord) -> str | None:
+    if plan.dispatch_status == "untracked":
+        return "This run cannot be aborted from here. " + UNTRACKED
+    if not any(t.task_id for t in plan.dispatched_tasks):
+        return (
+            "This run has no step the orchestrator gave an id for (it was paused, or nothing "
+            "could be dispatched), so there is nothing to cancel from here."
+        )
+    return None
+
+
 @on_concurrent_change
 def abort(ctx: Context, *, plan_id: str, session_id: str) -> AbortResponse:
-    """Cancel each still-running task of the run, then mark it aborted. Cancels are safe to
+    """Cancel each still-running task of the run, then record the abort. Cancels are safe to
     repeat (a finished or cancelled task is refused with 400), so a failed abort can be retried,
-    and a concurrent change starts it again from a fresh read."""
+    and a concurrent change starts it again from a fresh read. An abort that was not confirmed
+    for every step records no abort."""
     session = load_session(ctx, session_id)
     plan = load_session_plan(ctx.store, session, plan_id)
     if plan.state == "aborted":
         return AbortResponse(status="aborted", cancelled_tasks=0, already_finished_tasks=0)
-    if plan.state == "approving" and not claim_is_stale(session, ctx.settings):
+    if outcome_unknown(session, plan, ctx.settings):  # ask the orchestrator first
+        session, plan = settle_approval(ctx, session, plan)
+    if plan.state == "approving":
         raise Conflict("This plan is being approved right now; abort it once it runs.")
-    if session.current_plan_id != plan.plan_id or plan.state not in ("executing", "approving"):
+    if session.current_plan_id != plan.plan_id or plan.state != "executing":
         raise Conflict(f"Only a running plan can be aborted (this one is {plan.state}).")
-    outcomes = cancel_all(ctx.orchestrator, plan.dispatched_tasks)
+    if reason := _cannot_abort(plan):
+        raise Conflict(reason)
+    try:
+        outcomes = cancel_all(ctx.orchestrator, plan.dispatched_tasks)
+    except OrchestratorError as error:
+        note = (f"The abort was not confirmed: {error.message} Some steps may still be running; "
+                "abort again to make sure.")  # fmt: skip
+        _note(ctx.store, session, note, plan_id=plan.plan_id, error=error.code)
+        raise
     cancelled = outcomes.count("cancelled")
     finished = len(outcomes) - cancelled
+    who = ctx.caller.user_id or session.user_id
     ctx.store.save(
         session,
         changes=SessionChanges(status="idle", clear=frozenset({"current_plan_id"})),
         plan_update=(plan, PlanChanges(state="aborted")),
-        messages=[say(f"Aborted. {cancelled} step(s) cancelled, {finished} had already "
-                      "finished.", plan_id=plan.plan_id)],
+        messages=[say(f"Aborted by {who} at {utcnow():%H:%M:%S} UTC: {cancelled} step(s) "
+                      f"cancelled, {finished} had already finished.", plan_id=plan.plan_id,
+                      outcome="aborted", by=who, cancelled=cancelled,
+                      already_finished=finished)],
     )  # fmt: skip
     return AbortResponse(
         status="aborted", cancelled_tasks=cancelled, already_finished_tasks=finished
     )
+
+
+def _note(store: SessionStore, session: SessionRecord, text: str, **metadata) -> None:
+    """A message saying what went wrong; the caller hears of the fault anyway if it fails."""
+    try:
+        store.save(session, messages=[say(text, **metadata)])
+    except DashboardError:
+        pass

@@ -15,6 +15,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from shared.errors import Conflict, DashboardError
+from shared.orchestrator.deadline import request_budget
 from shared.services.context import Context
 from shared.web.errors import error_content
 from shared.web.operations import Answer, Operation
@@ -51,7 +52,13 @@ def _json(result: Any) -> str:
 
 
 def call_once(operation: Operation, ctx: Context, inputs: dict[str, Any], key: str | None) -> Any:
-    """`operation.call(ctx, **inputs)`, at most once per caller and key."""
+    """`operation.call(ctx, **inputs)` within the request's time budget for the orchestrator,
+    at most once per caller and key."""
+    with request_budget(ctx.settings.request_budget_seconds):
+        return _call_once(operation, ctx, inputs, key)
+
+
+def _call_once(operation: Operation, ctx: Context, inputs: dict[str, Any], key: str | None) -> Any:
     if key is None:
         return operation.call(ctx, **inputs)
     store = ctx.store

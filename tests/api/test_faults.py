@@ -228,21 +228,60 @@ async def test_approve_timeout_with_the_status_unknown_keeps_the_claim(
     dashboard: Dashboard, orchestrator, monkeypatch
 ):
     """Neither the approve nor the status answered: whether it runs is unknown, so the plan is
-    not offered for approval again (that could dispatch it twice)."""
+    not offered for approval again while the approval may still reach the orchestrator (that
+    could dispatch it twice). The next actions ask; once the claim is stale, a plan the
+    orchestrator still has not started may be approved again."""
     session_id, plan_id = await dashboard.plan_ready()
     orchestrator.approve_route.side_effect = httpx.ReadTimeout("timed out")
     orchestrator.plan_status_route.side_effect = httpx.ReadTimeout("timed out")
 
     assert_error(await dashboard.approve(plan_id, session_id), 504, "orchestrator_timeout")
+    history = (await dashboard.session(session_id))["messages"]
+    assert "not confirmed" in history[-1]["content"]
+    assert not any("Approved" in m["content"] for m in history)
 
-    orchestrator.restore()
-    assert_error(await dashboard.approve(plan_id, session_id), 409, "conflict")
-    assert orchestrator.approve_route.call_count == 1
+    orchestrator.restore()  # it answers again: the plan is still waiting there
+    refused = assert_error(await dashboard.approve(plan_id, session_id), 409, "conflict")
+    assert "has not started the plan yet" in refused["message"]
     assert_error(await dashboard.action(plan_id, "abort", session_id), 409, "conflict")
-    # Once the claim is stale, abort releases it and the session takes a new request.
+    assert orchestrator.approve_route.call_count == 1
     later = utcnow() + timedelta(seconds=get_settings().stale_claim_seconds + 1)
     monkeypatch.setattr(shared.services.rules, "utcnow", lambda: later)
-    assert (await dashboard.action(plan_id, "abort", session_id)).status_code == 200
+    assert (await dashboard.approve(plan_id, session_id)).json()["execution_started"] is True
+    assert orchestrator.approve_route.call_count == 2
+
+
+async def test_a_lost_approve_answer_is_settled_at_the_next_action_and_abort_refuses_to_guess(
+    dashboard: Dashboard, orchestrator
+):
+    """The orchestrator dispatched the plan, but neither its answer nor the status check came
+    back. The next approve asks at once (no fixed wait), records a run it cannot follow, and
+    abort says it cannot cancel it instead of reporting an abort that never happened."""
+    session_id, plan_id = await dashboard.plan_ready()
+
+    def approve_then_time_out(request: httpx.Request, plan_id: str) -> httpx.Response:
+        orchestrator.plans[plan_id].status = "executing"  # it dispatched, the answer was lost
+        raise httpx.ReadTimeout("timed out", request=request)
+
+    orchestrator.approve_route.side_effect = approve_then_time_out
+    orchestrator.plan_status_route.side_effect = httpx.ReadTimeout("timed out")
+    assert_error(await dashboard.approve(plan_id, session_id), 504, "orchestrator_timeout")
+
+    orchestrator.plan_status_route.side_effect = None
+    orchestrator.restore()
+    again = await dashboard.approve(plan_id, session_id)
+    assert again.status_code == 200, again.text
+    assert again.json()["execution_started"] is False
+    assert orchestrator.approve_route.call_count == 1  # asked, never approved twice
+    assert (await dashboard.status(plan_id)).json()["status"] == "untracked"
+
+    refused = assert_error(await dashboard.action(plan_id, "abort", session_id), 409, "conflict")
+    assert "cannot be aborted from here" in refused["message"]
+    assert not orchestrator.cancel_route.called
+    session = await dashboard.session(session_id)
+    assert session["status"] == "executing"  # the run stays visible as it is
+    assert not any(m["content"].startswith("Aborted") for m in session["messages"])
+    # It does not hold the session: a new request is taken.
     assert (await dashboard.chat(session_id, FIRST_REQUEST))["plan"] is not None
 
 
@@ -261,8 +300,13 @@ async def test_reject_when_unreachable_leaves_the_plan_under_review(
 
     session = await dashboard.session(session_id)
     assert (session["status"], session["current_plan_id"]) == ("plan_ready", plan_id)
+    said = [m["content"] for m in session["messages"]]
+    assert not any("was rejected" in text for text in said)  # no word of what did not happen
+    assert "could not be told" in said[-1]
     orchestrator.restore()
     assert (await dashboard.action(plan_id, "reject", session_id)).status_code == 200
+    said = [m["content"] for m in (await dashboard.session(session_id))["messages"]]
+    assert said[-1].startswith("The plan was rejected")
 
 
 @pytest.mark.parametrize(("name", "effect", "status", "code"), FAULTS, ids=FAULT_IDS)

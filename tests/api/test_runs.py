@@ -164,8 +164,9 @@ async def test_a_finished_run_keeps_its_outcome(dashboard: Dashboard, orchestrat
     assert (await dashboard.poll(plan_id)).json()["overall_status"] == "completed"
 
 
-async def test_untracked_run_abort_cancels_nothing(dashboard: Dashboard, orchestrator):
-    """The task ids were lost with the approve answer: abort can only forget the run here."""
+async def test_an_untracked_run_cannot_be_aborted_and_says_why(dashboard: Dashboard, orchestrator):
+    """The task ids were lost with the approve answer: nothing can be cancelled from here, so
+    abort reports no abort; it names what is unknown and what the person can do."""
     session_id, plan_id = await dashboard.plan_ready()
 
     def approve_then_time_out(request: httpx.Request, plan_id: str) -> httpx.Response:
@@ -177,9 +178,45 @@ async def test_untracked_run_abort_cancels_nothing(dashboard: Dashboard, orchest
 
     response = await dashboard.action(plan_id, "abort", session_id)
 
-    assert response.json() == {
-        "status": "aborted",
-        "cancelled_tasks": 0,
-        "already_finished_tasks": 0,
-    }
+    message = assert_error(response, 409, "conflict")["message"]
+    assert "stop it at the orchestrator" in message
     assert not orchestrator.cancel_route.called
+
+
+async def test_an_abort_whose_answers_were_lost_says_so_then_the_run_ends_as_aborted(
+    dashboard: Dashboard, orchestrator
+):
+    """The cancels reached the orchestrator but their answers did not come back: the abort is
+    not reported as done, and nothing says the run finished. Once the steps show as cancelled,
+    the run ends with an abort record, not as a run with failures."""
+    session_id, plan_id = await dashboard.executing()
+    plain_cancel = orchestrator.cancel_route.side_effect
+
+    def cancel_then_time_out(request: httpx.Request, task_id: str) -> httpx.Response:
+        plain_cancel(request, task_id)
+        raise httpx.ReadTimeout("timed out", request=request)
+
+    orchestrator.cancel_route.side_effect = cancel_then_time_out
+    assert_error(await dashboard.action(plan_id, "abort", session_id), 504, "orchestrator_timeout")
+    said = [m["content"] for m in (await dashboard.session(session_id))["messages"]]
+    assert "abort was not confirmed" in said[-1]
+    assert not any(text.startswith("Aborted") for text in said)
+
+    status = (await dashboard.status(plan_id)).json()
+    assert status["status"] == "aborted"
+    session = await dashboard.session(session_id)
+    assert session["status"] == "idle"
+    assert session["messages"][-1]["content"].startswith("The run was aborted: 3 step(s) cancelled")
+    assert "failed step" not in session["messages"][-1]["content"]
+
+
+async def test_an_abort_is_recorded_with_who_and_what_it_cancelled(
+    dashboard: Dashboard, orchestrator
+):
+    session_id, plan_id = await dashboard.executing()
+    answer = (await dashboard.action(plan_id, "abort", session_id)).json()
+    record = (await dashboard.session(session_id))["messages"][-1]
+    assert answer == {"status": "aborted", "cancelled_tasks": 3, "already_finished_tasks": 0}
+    assert record["content"].startswith("Aborted by ")
+    assert record["metadata"]["outcome"] == "aborted"
+    assert (record["metadata"]["cancelled"], record["metadata"]["already_finished"]) == (3, 0)

@@ -10,6 +10,7 @@ import respx
 
 from shared.errors import OrchestratorTimeout, OrchestratorUnreachable
 from shared.orchestrator.client import OrchestratorClient
+from shared.orchestrator.deadline import request_budget
 
 BASE = "http://orchestrator.test"
 TASK_ID = str(uuid.uuid4())
@@ -73,3 +74,46 @@ def test_a_write_never_sent_gives_up_after_the_attempts(waits):
     client.close()
     assert route.call_count == 2
     assert waits == [0]
+
+
+# The request's time budget ------------------------------------------------------------------
+
+
+def test_an_attempt_gets_at_most_what_is_left_of_the_budget():
+    client = OrchestratorClient(BASE, timeout=30, max_attempts=1)
+    given = []
+
+    def answer(request):
+        given.append(request.extensions["timeout"]["read"])
+        return httpx.Response(200, json={"task_id": TASK_ID, "status": "executing"})
+
+    with respx.mock(base_url=BASE) as router:
+        router.get(f"/api/v1/status/{TASK_ID}").side_effect = answer
+        with request_budget(2.0):
+            client.task_status(TASK_ID)
+        client.task_status(TASK_ID)  # outside a request: the client's own timeout
+    client.close()
+    assert 0 < given[0] <= 2.0
+    assert given[1] == 30
+
+
+def test_no_retry_starts_that_the_budget_cannot_cover(waits):
+    client = OrchestratorClient(BASE, max_attempts=3, backoff_seconds=0.5)
+    with respx.mock(base_url=BASE) as router:
+        route = router.get(f"/api/v1/status/{TASK_ID}")
+        route.side_effect = httpx.ReadTimeout("slow")
+        with request_budget(0.3), pytest.raises(OrchestratorTimeout):
+            client.task_status(TASK_ID)  # the first wait (0.5 s) would outlast the budget
+    client.close()
+    assert route.call_count == 1
+    assert waits == []
+
+
+def test_a_spent_budget_sends_nothing():
+    client = OrchestratorClient(BASE, max_attempts=3, backoff_seconds=0)
+    with respx.mock(base_url=BASE, assert_all_called=False) as router:
+        route = router.post("/api/v1/request")
+        with request_budget(0.0), pytest.raises(OrchestratorTimeout):
+            client.submit_request("Restart nginx", "user-1")
+    client.close()
+    assert not route.called

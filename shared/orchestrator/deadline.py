@@ -1,0 +1,29 @@
+"""One time budget per request for all its orchestrator calls, retries and waits included.
+
+The web adapters open it around the use case; the client reads what is left before each attempt
+(and gives each attempt at most that), and starts no retry the budget cannot cover. A context
+variable, so the calls a use case fans out to other threads (shared/services/fanout.py copies
+the context) share the same budget.
+"""
+
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+
+_deadline: ContextVar[float | None] = ContextVar("orchestrator_deadline", default=None)
+
+
+@contextmanager
+def request_budget(seconds: float) -> Iterator[None]:
+    token = _deadline.set(time.monotonic() + seconds)
+    try:
+        yield
+    finally:
+        _deadline.reset(token)
+
+
+def time_left() -> float | None:
+    """Seconds left of the request's budget; None outside a request (no budget)."""
+    deadline = _deadline.get()
+    return None if deadline is None else deadline - time.monotonic()

@@ -1,6 +1,7 @@
 """The whole product on this machine, in one command: DynamoDB Local (data kept under .local/),
 the orchestrator stand-in on port 8000 (skipped when ORCHESTRATOR_URL is set) and the dashboard
-on port 8001. Ctrl-C stops all of it.
+on port 8001. Ctrl-C stops all of it; so does any of them dying (the launcher says which, and
+where its log is, and exits with code 1).
 
     python -m devtools.devstack [--port 8001] [--orchestrator-port 8000] [--dynamodb-port 8002]
 """
@@ -55,6 +56,25 @@ def _interrupt(*_: object) -> None:
     raise KeyboardInterrupt
 
 
+def _how_it_ended(returncode: int) -> str:
+    if returncode < 0:
+        try:
+            return f"was killed by {signal.Signals(-returncode).name}"
+        except ValueError:
+            return f"was killed by signal {-returncode}"
+    return f"exited with code {returncode}"
+
+
+def _first_dead(watched: list[tuple[str, subprocess.Popen, Path]]) -> str | None:
+    """The first watched process that has ended, said in words; polling it also reaps it, so
+    no zombie is left while the launcher stops the rest."""
+    for name, process, log in watched:
+        if process.poll() is not None:
+            return (f"{name} {_how_it_ended(process.returncode)}; the dashboard cannot work "
+                    f"without it, so everything is stopped. Its log: {log}")  # fmt: skip
+    return None
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         description="Run DynamoDB Local, the stand-in and the dashboard."
@@ -78,6 +98,7 @@ def main(argv: list[str] | None = None) -> int:
     logs = ROOT / ".local" / "logs"
     logs.mkdir(parents=True, exist_ok=True)
     started: list[tuple[str, subprocess.Popen]] = []
+    watched: list[tuple[str, subprocess.Popen, Path]] = []  # what must stay up, and its log
     dynamodb = DynamoDBLocal(
         args.dynamodb_port, db_path=args.data_dir, log_path=logs / "dynamodb.log"
     )
@@ -96,41 +117,44 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGINT, _interrupt)
     try:
         dynamodb.start()
+        watched.append(("DynamoDB Local", dynamodb.process, dynamodb.log_path))
         create_table(dynamodb.client(), TABLE)
         orchestrator_url = external or f"http://127.0.0.1:{args.orchestrator_port}"
         if not external:
+            standin_log = logs / "orchestrator-standin.log"
             standin = _start_python(
                 ["orchestrator_standin", "--host", LOOPBACK, "--port", str(args.orchestrator_port)],
-                dict(os.environ), logs / "orchestrator-standin.log",
+                dict(os.environ), standin_log,
             )  # fmt: skip
             started.append(("orchestrator stand-in", standin))
+            watched.append(("the orchestrator stand-in", standin, standin_log))
             wait_until(lambda: _healthy(f"{orchestrator_url}/health"), 30, "the stand-in", standin)
+        dashboard_log = logs / "dashboard.log"
         dashboard = _start_python(
             ["uvicorn", "functions.app:app", "--host", "127.0.0.1", "--port", str(args.port)],
-            dashboard_env(dynamodb.endpoint_url, orchestrator_url), logs / "dashboard.log",
+            dashboard_env(dynamodb.endpoint_url, orchestrator_url), dashboard_log,
         )  # fmt: skip
         started.append(("dashboard", dashboard))
+        watched.append(("the dashboard", dashboard, dashboard_log))
         wait_until(lambda: _healthy(f"http://127.0.0.1:{args.port}/health"), 30, "the dashboard",
                    dashboard)  # fmt: skip
 
         print(
             f"""
 Chiffon Dashboard API is up.
-  dashboard      http://127.0.0.1:{args.port}   (API docs: http://127.0.0.1:{args.port}/docs)
+  page           http://127.0.0.1:{args.port}/   (open it in a browser)
+  dashboard API  http://127.0.0.1:{args.port}/api/dashboard   (docs: http://127.0.0.1:{args.port}/docs)
   orchestrator   {orchestrator_url}{"" if external else "   (local stand-in)"}
   DynamoDB Local {dynamodb.endpoint_url}   (data kept in {args.data_dir})
   logs           {logs}
 Press Ctrl-C to stop everything.""",
             flush=True,
         )
-        while True:
-            for name, process in started:
-                if process.poll() is not None:
-                    print(f"error: {name} exited with code {process.returncode}; see {logs}",
-                          file=sys.stderr)  # fmt: skip
-                    stop_all()
-                    return 1
+        while (death := _first_dead(watched)) is None:
             time.sleep(0.5)
+        print(f"error: {death}", file=sys.stderr, flush=True)
+        stop_all()
+        return 1
     except KeyboardInterrupt:
         print("\nstopping...")
         stop_all()

@@ -5,7 +5,6 @@
 `handler` serves the same app from a single Lambda function, if one is preferred.
 """
 
-from fastapi.middleware.cors import CORSMiddleware
 from mangum import Mangum
 
 from functions.chat.routes import OPERATIONS as CHAT
@@ -13,11 +12,12 @@ from functions.page import mount_page
 from functions.plans.routes import OPERATIONS as PLANS
 from functions.sessions.routes import OPERATIONS as SESSIONS
 from shared.settings import get_settings
+from shared.web.cors import ErrorShapeCORSMiddleware
 from shared.web.fastapi_app import create_app
 
 app = create_app(SESSIONS, CHAT, PLANS)
 app.add_middleware(
-    CORSMiddleware,
+    ErrorShapeCORSMiddleware,  # Starlette's, with a refused preflight in the error shape
     allow_origins=get_settings().cors_origins,
     allow_credentials=True,
     allow_methods=["GET", "POST", "OPTIONS"],

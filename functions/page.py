@@ -3,16 +3,20 @@
 The mount comes last and takes only GET and HEAD outside `/api` and `/health`, so every API
 answer stays what it was without it: a wrong method on an API path is still 405 with `Allow`,
 an unknown API path still 404 in the one error shape, and no API path can be served a file.
+Its files are always served whole: a Range header is ignored (HTTP allows it), so no request
+gets Starlette's text/plain 400 or 416 for a range it cannot serve; every error the page can
+give is an HTTPException, answered in the one error shape.
 """
 
 from pathlib import Path
 
 from starlette.routing import Match, Mount
 from starlette.staticfiles import StaticFiles
-from starlette.types import Scope
+from starlette.types import Receive, Scope, Send
 
 PAGE_DIR = Path(__file__).resolve().parent.parent / "page"
 _API_PREFIXES = ("/api", "/health")
+_RANGE_HEADERS = (b"range", b"if-range")
 
 
 def _is_api(path: str) -> bool:
@@ -30,8 +34,14 @@ class _PageMount(Mount):
         return super().matches(scope)
 
 
+class _WholeFiles(StaticFiles):
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        headers = [(k, v) for k, v in scope["headers"] if k.lower() not in _RANGE_HEADERS]
+        await super().__call__({**scope, "headers": headers}, receive, send)
+
+
 def mount_page(app) -> None:
     """Serve page/ at `/` (index.html for `/`); call it after every route is added."""
     app.router.routes.append(
-        _PageMount("/", app=StaticFiles(directory=PAGE_DIR, html=True), name="page")
+        _PageMount("/", app=_WholeFiles(directory=PAGE_DIR, html=True), name="page")
     )

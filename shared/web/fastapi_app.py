@@ -23,6 +23,7 @@ from fastapi import (
 )
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from starlette.datastructures import Headers
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from shared.errors import DashboardError
@@ -121,8 +122,10 @@ async def _answer_faults(request: Request, call_next) -> Response:
 
 class _BodyLimit:
     """Refuse a body past MAX_BODY_BYTES with 413 as it is read, whether its size is announced
-    or not. FastAPI's own `max_body_size` would do this, but answers text/plain in place of any
-    answer when a Content-Length announces too much, so the error shape would be lost."""
+    or not; one whose Content-Length announces more is refused at its first read, without
+    waiting for bytes a client may never send. FastAPI's own `max_body_size` would do this, but
+    answers text/plain in place of any answer when a Content-Length announces too much, so the
+    error shape would be lost."""
 
     def __init__(self, app, max_bytes: int = MAX_BODY_BYTES):
         self.app, self.max_bytes = app, max_bytes
@@ -130,10 +133,13 @@ class _BodyLimit:
     async def __call__(self, scope, receive, send) -> None:
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
+        announced = Headers(scope=scope).get("content-length", "")
         received = 0
 
         async def counted():
             nonlocal received
+            if announced.isascii() and announced.isdigit() and int(announced) > self.max_bytes:
+                raise HTTPException(413, TOO_LARGE)
             message = await receive()
             received += len(message.get("body", b""))
             if received > self.max_bytes:

@@ -44,6 +44,13 @@ class StoreUnavailable(DashboardError):
     status = 503
 
 
+class NotReady(DashboardError):
+    """A dependency this service needs (the table, the orchestrator) cannot be reached now."""
+
+    code = "not_ready"
+    status = 503
+
+
 class OrchestratorError(DashboardError):
     """Base for faults of the orchestrator as seen from here."""
 

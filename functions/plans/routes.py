@@ -1,4 +1,5 @@
-"""/api/dashboard/plan/{plan_id}: review, approve, reject, modify, follow and abort a plan."""
+"""/api/dashboard/plan/{plan_id}: review, approve, reject, modify, follow and abort a plan; and
+/health/ready, the readiness check."""
 
 from shared.errors import InvalidInput
 from shared.ids import canonical_uuid
@@ -13,7 +14,7 @@ from shared.models import (
     RejectResponse,
     StatusResponse,
 )
-from shared.services import plans
+from shared.services import health, plans
 from shared.services.chat import chat_turn
 from shared.services.context import Context
 from shared.store.records import utcnow
@@ -57,6 +58,12 @@ def abort(ctx: Context, plan_id: str, body: PlanActionRequest) -> AbortResponse:
     return plans.abort(ctx, plan_id=plan_id, session_id=body.session_id)
 
 
+def ready(ctx: Context) -> dict:
+    """Readiness: 200 when the table and the orchestrator both answer, else 503 naming which
+    cannot be reached. Served by this function: it is the one with both clients."""
+    return health.readiness(ctx)
+
+
 _PLANS = {"tags": ("plans",)}
 ACTION = {"body": PlanActionRequest, "idempotent": True, **_PLANS}
 
@@ -69,4 +76,5 @@ OPERATIONS = (
     Operation("GET", PLAN + "/status", status, StatusResponse, **_PLANS),
     Operation("GET", PLAN + "/poll", poll, PollResponse, **_PLANS),
     Operation("POST", PLAN + "/abort", abort, AbortResponse, **ACTION),
+    Operation("GET", "/health/ready", ready, dict, tags=("health",)),
 )

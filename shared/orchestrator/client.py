@@ -207,6 +207,14 @@ class OrchestratorClient:
         return self._call(TaskStatusAnswer, "GET", f"/api/v1/status/{task_id}",
                                 repeatable=True)  # fmt: skip
 
+    def health(self) -> None:
+        """The orchestrator's GET /health answered 2xx; a typed error otherwise."""
+        response = self._send("GET", "/health", repeatable=True)
+        if response.status_code >= 400:
+            raise OrchestratorRejected(
+                "The orchestrator says it is not healthy.", upstream_status=response.status_code
+            )
+
     def cancel_task(self, task_id: str) -> CancelOutcome:
         try:
             self._call(CancelAnswer, "POST", f"/api/v1/cancel/{task_id}", repeatable=True)

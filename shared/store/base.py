@@ -73,6 +73,10 @@ class SessionStore(Protocol):
         """Forget a claim whose request failed in a way the client should retry (5xx)."""
         ...
 
+    def ping(self) -> None:
+        """One cheap read; StoreUnavailable when the store cannot be reached (readiness)."""
+        ...
+
     def cleanup_expired(self) -> int:
         """Drop expired items where the backend does not do it itself; returns how many."""
         ...

@@ -452,5 +452,9 @@ class DynamoDBSessionStore:
     def release_idempotency_key(self, key: str) -> None:
         self._call("delete_item", TableName=self._table, Key=_idempotency_key(key))
 
+    def ping(self) -> None:
+        # A GetItem of a key no item has: the cheapest read that needs the table to be there.
+        self._call("get_item", TableName=self._table, Key={"PK": _s("READINESS"), "SK": _s("-")})
+
     def cleanup_expired(self) -> int:
         return 0  # the table's TTL deletes expired items; reads already skip them

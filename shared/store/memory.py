@@ -185,6 +185,9 @@ class InMemorySessionStore:
     def release_idempotency_key(self, key: str) -> None:
         self._idempotency.pop(key, None)
 
+    def ping(self) -> None:
+        return None  # in this process: always there
+
     @_atomic
     def cleanup_expired(self) -> int:
         removed = 0

@@ -2,6 +2,7 @@
 
 import uuid
 
+import httpx
 import pytest
 
 from tests.api.flows import BASE, Dashboard, assert_error
@@ -114,3 +115,30 @@ async def test_a_bad_cursor_or_limit_answers_400(http, orchestrator, query):
     response = await http.get(f"{BASE}/sessions", params=query, headers={"X-User-Id": "alice"})
 
     assert_error(response, 400, "invalid_request")
+
+
+async def test_readiness_names_what_cannot_be_reached(http, orchestrator, app):
+    """GET /health/ready checks the table and the orchestrator; GET /health checks nothing."""
+    from shared.errors import StoreUnavailable
+    from shared.store.memory import InMemorySessionStore
+    from shared.web.providers import store_dependency
+
+    assert (await http.get("/health/ready")).json() == {
+        "status": "ready", "table": "ok", "orchestrator": "ok"
+    }
+
+    orchestrator.health_route.side_effect = httpx.ConnectError("refused")
+    down = assert_error(await http.get("/health/ready"), 503, "not_ready")
+    assert down["message"] == "Not ready: the orchestrator cannot be reached."
+
+    class Unreachable(InMemorySessionStore):
+        def ping(self):
+            raise StoreUnavailable("The session store cannot be reached.")
+
+    app.dependency_overrides[store_dependency] = Unreachable
+    try:
+        both = assert_error(await http.get("/health/ready"), 503, "not_ready")
+        assert (await http.get("/health")).status_code == 200  # liveness checks nothing
+    finally:
+        app.dependency_overrides.pop(store_dependency)
+    assert both["message"] == "Not ready: the table and the orchestrator cannot be reached."

@@ -2,7 +2,7 @@
 abort never do a thing twice at the orchestrator."""
 
 import asyncio
-import time
+import threading
 
 import httpx
 
@@ -47,21 +47,25 @@ async def test_five_concurrent_approvals_call_the_orchestrator_once(
 ):
     session_id, plan_id = await dashboard.plan_ready()
     plain_approve = orchestrator.approve_route.side_effect
+    arrived, release = threading.Event(), threading.Event()
 
-    def slow_approve(request: httpx.Request, plan_id: str) -> httpx.Response:
-        # In the client's worker thread: the other clicks arrive while the first is in flight.
-        time.sleep(0.05)
+    def held_approve(request: httpx.Request, plan_id: str) -> httpx.Response:
+        # The orchestrator holds the first approval until the other clicks have been answered.
+        arrived.set()
+        release.wait(timeout=10)
         return plain_approve(request, plan_id)
 
-    orchestrator.approve_route.side_effect = slow_approve
+    orchestrator.approve_route.side_effect = held_approve
+    first = asyncio.ensure_future(dashboard.approve(plan_id, session_id))
+    assert await asyncio.to_thread(arrived.wait, 10)
 
-    responses = await asyncio.gather(*(dashboard.approve(plan_id, session_id) for _ in range(5)))
+    others = await asyncio.gather(*(dashboard.approve(plan_id, session_id) for _ in range(4)))
+    release.set()
 
+    assert (await first).status_code == 200
     assert orchestrator.approve_route.call_count == 1
-    assert sorted(r.status_code for r in responses) == [200, 409, 409, 409, 409]
-    for response in responses:
-        if response.status_code == 409:  # the other clicks are told it is under way
-            assert "being approved right now" in assert_error(response, 409, "conflict")["message"]
+    for response in others:  # the other clicks are told it is under way
+        assert "being approved right now" in assert_error(response, 409, "conflict")["message"]
     # Once it went through, a repeat answers as the first did.
     assert (await dashboard.approve(plan_id, session_id)).status_code == 200
     assert orchestrator.approve_route.call_count == 1

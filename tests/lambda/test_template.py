@@ -77,7 +77,7 @@ def test_every_routed_path_reaches_a_route_of_the_function(function, group, cont
 
 def test_no_route_is_routed_twice():
     routes = [r for f in FUNCTIONS for r in template_routes(f)]
-    assert len(routes) == len(set(routes)) == 13
+    assert len(routes) == len(set(routes)) == 14
 
 
 def test_every_event_is_an_http_api_event_on_our_api():

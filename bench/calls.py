@@ -9,7 +9,9 @@ message or touches a plan is one TransactWriteItems.
 - get session / list messages: the session item (owner, status) by GetItem, the newest page by
   one Query. One Query over the whole partition cannot do both: META sorts before MSG#, so a
   newest-first page of 50 reaches it only in a session of fewer than 50 messages.
-- get plan, status, poll (run going): the plan item by GetItem; it names its owner.
+- get plan, status, poll (run going): the plan item by GetItem; it names its owner. A running
+  plan's view carries each step's live status: one task-status call per step (as status and
+  poll), and no plan-status call, the steps tell how the run goes.
 - chat, new request: GetItem session; the claim (status awaiting_plan + the user's message,
   conditional) is one transaction *before* the orchestrator is called, so two racing turns never
   both call it; the answer (reply + plan + session) is a second. The claim cannot be skipped:
@@ -46,6 +48,7 @@ MIN_DYNAMODB = {
     "chat: new request (after reject)": {"GetItem": 1, "TransactWriteItems": 2},
     "approve": {"GetItem": 2, "TransactWriteItems": 2},
     "status (run going)": {"GetItem": 1},
+    "get plan (run going)": {"GetItem": 1},
     "poll (run going)": {"GetItem": 1},
     "abort": {"GetItem": 2, "TransactWriteItems": 1},
     "get session": {"GetItem": 1, "Query": 1},
@@ -67,6 +70,7 @@ def min_orchestrator(endpoint: str, steps: int) -> dict[str, int]:
         "approve": {"approve": 1},
         "reject": {"approve": 1},
         "status (run going)": {"task_status": steps},
+        "get plan (run going)": {"task_status": steps},
         "poll (run going)": {"task_status": steps},
         "abort": {"cancel": steps},
     }.get(endpoint, {})

@@ -95,6 +95,7 @@ async def main() -> None:
         plan = turn["plan"]["plan_id"]
         await call("approve", "POST", f"/plan/{plan}/approve", {"session_id": session})
         await call("status (run going)", "GET", f"/plan/{plan}/status")
+        await call("get plan (run going)", "GET", f"/plan/{plan}")
         await call("poll (run going)", "GET", f"/plan/{plan}/poll")
         await call("abort", "POST", f"/plan/{plan}/abort", {"session_id": session})
         await call("get session", "GET", f"/session/{session}")

@@ -1,12 +1,21 @@
 """Turn a stored orchestrator plan into what a person reads: summary, checklist, risk, duration,
-and the actions allowed now."""
+each step's status and a line about it, and the actions allowed now."""
 
+import json
 from typing import Any
 
-from shared.models import DashboardPlanView, ExecutionUpdate
-from shared.store.records import PlanRecord
+from shared.models import DashboardPlanView, ExecutionUpdate, StepStatus
+from shared.store.records import PlanRecord, PlanState
 
 RISK_BY_COMPLEXITY = {"simple": "low", "medium": "medium", "complex": "high"}
+MAX_DESCRIPTION_CHARS = 120
+# A step's status when no update of the run tells it: a plan that will never run (rejected,
+# replaced by a newer one, or aborted) did not run it; any other plan has not run it yet.
+STEP_STATUS_WITHOUT_UPDATES: dict[PlanState, StepStatus] = {
+    "rejected": "skipped",
+    "superseded": "skipped",
+    "aborted": "skipped",
+}
 
 
 def risk_level(complexity: str | None) -> str:
@@ -42,6 +51,29 @@ def total_resources(tasks: list[dict[str, Any]]) -> dict[str, int]:
     }
 
 
+def _parameter_value(value: Any) -> str:
+    if isinstance(value, str):
+        return value
+    if isinstance(value, list):
+        return ",".join(_parameter_value(v) for v in value)
+    return json.dumps(value, separators=(",", ":"), default=str)
+
+
+def step_description(task: dict[str, Any]) -> str:
+    """One line about a step from what the orchestrator planned, e.g. "build (code agent):
+    service=api"; at most MAX_DESCRIPTION_CHARS, cut with an ellipsis."""
+    line = str(task.get("work_type") or "step")
+    if task.get("agent_type"):
+        line += f" ({task['agent_type']} agent)"
+    parameters = task.get("parameters")
+    if isinstance(parameters, dict) and parameters:
+        line += ": " + ", ".join(f"{k}={_parameter_value(v)}" for k, v in parameters.items())
+    line = " ".join(line.split())  # one line, whatever the parameters hold
+    if len(line) > MAX_DESCRIPTION_CHARS:
+        line = line[: MAX_DESCRIPTION_CHARS - 1].rstrip() + "…"
+    return line
+
+
 def checklist(names: list[str], done: list[bool]) -> str:
     return "\n".join(
         f"- [{'x' if finished else ' '}] {i}. {name}"
@@ -56,13 +88,16 @@ def plan_view(
     status: str | None = None,
     updates: list[ExecutionUpdate] | None = None,
 ) -> DashboardPlanView:
-    """`status` is the live status when known; `updates` the per-step progress of a run."""
+    """`status` is the live status when known; `updates` the per-step progress of a run (a
+    finished run's kept steps when not given)."""
     tasks = tasks_of(plan)
     if updates is None:
         updates = plan.final_steps  # a finished run ticks off what completed
-    completed = {u.step_index for u in updates or [] if u.status == "completed"}
+    known = {u.step_index: u.status for u in updates or []}
+    unknown = STEP_STATUS_WITHOUT_UPDATES.get(plan.state, "pending")
+    statuses = [known.get(i, unknown) for i in range(1, len(tasks) + 1)]
     names = [t.get("name", f"Step {i}") for i, t in enumerate(tasks, start=1)]
-    done = [i in completed for i in range(1, len(tasks) + 1)]
+    done = [step_status == "completed" for step_status in statuses]
     steps = [
         {
             "index": i,
@@ -73,9 +108,13 @@ def plan_view(
             "estimated_duration": duration_in_words(
                 (task.get("resource_requirements") or {}).get("estimated_duration_seconds", 0)
             ),
-            "checked": finished,
+            "checked": step_status == "completed",
+            "status": step_status,
+            "description": step_description(task),
         }
-        for i, (task, name, finished) in enumerate(zip(tasks, names, done, strict=True), start=1)
+        for i, (task, name, step_status) in enumerate(
+            zip(tasks, names, statuses, strict=True), start=1
+        )
     ]
     resources = total_resources(tasks)
     state = plan.state

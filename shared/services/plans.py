@@ -34,8 +34,17 @@ logger = logging.getLogger(__name__)
 
 
 def get_plan(ctx: Context, plan_id: str) -> DashboardPlanView:
-    """The stored plan (never a second plan generation) with the orchestrator's live status."""
+    """The stored plan (never a second plan generation) with the orchestrator's live status.
+    A run it can follow (dispatched, not finished) is read step by step, as /status reads it:
+    one call per task, no plan-status call; a finished run answers from its kept steps."""
     plan = load_plan(ctx, plan_id)
+    if plan.state in ("executing", "aborted") and plan.dispatched_tasks and not plan.final_steps:
+        try:
+            steps = execution_updates(ctx.orchestrator, plan)
+        except OrchestratorError as error:
+            logger.warning("plan %s: step statuses unavailable: %s", plan.plan_id, error.code)
+            return view(plan)
+        return view(plan, overall_status(plan, steps), steps)
     live = None
     if plan.state in ("pending_approval", "approving", "executing"):
         try:

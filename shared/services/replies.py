@@ -1,13 +1,15 @@
 """What the use cases say in the chat, and the plan view they answer with."""
 
-from shared.models import DashboardPlanView
+from shared.models import DashboardPlanView, ExecutionUpdate
 from shared.planview import plan_view
 from shared.store.records import NewMessage, PlanRecord
 
 
-def view(plan: PlanRecord, status: str | None = None) -> DashboardPlanView:
+def view(
+    plan: PlanRecord, status: str | None = None, steps: list[ExecutionUpdate] | None = None
+) -> DashboardPlanView:
     # A new plan supersedes the old one in the same write, so only superseded plans are stale.
-    return plan_view(plan, is_current=plan.state != "superseded", status=status)
+    return plan_view(plan, is_current=plan.state != "superseded", status=status, updates=steps)
 
 
 def say(text: str, **metadata) -> NewMessage:

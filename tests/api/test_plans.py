@@ -39,6 +39,64 @@ async def test_get_plan_formats_for_ui(dashboard: Dashboard, orchestrator):
     assert (plan["can_approve"], plan["can_modify"], plan["can_abort"]) == (True, True, False)
 
 
+async def test_a_plan_under_review_says_each_step_is_pending_and_what_it_does(
+    dashboard: Dashboard, orchestrator
+):
+    _, plan_id = await dashboard.plan_ready()
+
+    steps = (await dashboard.get_plan(plan_id)).json()["steps"]
+
+    assert [(s["status"], s["description"]) for s in steps] == [
+        ("pending", "provision_vm (infra agent): environment=staging"),
+        ("pending", "deploy_service (code agent): environment=staging"),
+        ("pending", "run_tests (research agent): environment=staging"),
+    ]
+    assert [s["checked"] for s in steps] == [False, False, False]
+
+
+async def test_a_running_plan_shows_each_steps_live_status(dashboard: Dashboard, orchestrator):
+    _, plan_id = await dashboard.executing()
+    first, second, _ = orchestrator.plans[plan_id].task_ids
+    orchestrator.task_status.update({first: "completed", second: "executing"})
+    plan_status_calls = orchestrator.plan_status_route.call_count
+
+    plan = (await dashboard.get_plan(plan_id)).json()
+
+    assert plan["status"] == "executing"
+    assert [s["status"] for s in plan["steps"]] == ["completed", "running", "pending"]
+    assert [s["checked"] for s in plan["steps"]] == [True, False, False]
+    assert plan["checklist"].startswith("- [x] 1. Provision staging VM\n- [ ] 2.")
+    # The steps' statuses say how the run goes: no plan-status call on top of them.
+    assert orchestrator.task_status_route.call_count == 3
+    assert orchestrator.plan_status_route.call_count == plan_status_calls
+
+
+async def test_a_finished_run_shows_how_each_step_ended_without_asking_again(
+    dashboard: Dashboard, orchestrator
+):
+    _, plan_id = await dashboard.executing()
+    first, second, third = orchestrator.plans[plan_id].task_ids
+    orchestrator.task_status.update({first: "completed", second: "failed", third: "cancelled"})
+    await dashboard.status(plan_id)  # the run is seen to end, and its steps are kept
+    asked = orchestrator.task_status_route.call_count
+
+    plan = (await dashboard.get_plan(plan_id)).json()
+
+    assert plan["status"] == "failed"
+    assert [s["status"] for s in plan["steps"]] == ["completed", "failed", "skipped"]
+    assert orchestrator.task_status_route.call_count == asked
+
+
+async def test_the_steps_of_a_rejected_plan_were_not_run(dashboard: Dashboard, orchestrator):
+    session_id, plan_id = await dashboard.plan_ready()
+    await dashboard.action(plan_id, "reject", session_id)
+
+    plan = (await dashboard.get_plan(plan_id)).json()
+
+    assert plan["status"] == "rejected"
+    assert {s["status"] for s in plan["steps"]} == {"skipped"}
+
+
 async def test_get_plan_never_generates_the_plan_again(dashboard: Dashboard, orchestrator):
     _, plan_id = await dashboard.plan_ready()
 
@@ -49,16 +107,22 @@ async def test_get_plan_never_generates_the_plan_again(dashboard: Dashboard, orc
     assert orchestrator.plan_status_route.call_count == 3  # the live status, a read
 
 
+@pytest.mark.parametrize(
+    ("running", "asked", "stored_state"),
+    [(False, "plan_status_route", "pending_approval"), (True, "task_status_route", "executing")],
+)
 async def test_get_plan_still_shows_the_plan_when_the_orchestrator_is_down(
-    dashboard: Dashboard, orchestrator
+    dashboard: Dashboard, orchestrator, running, asked, stored_state
 ):
-    _, plan_id = await dashboard.plan_ready()
-    orchestrator.plan_status_route.side_effect = httpx.ConnectError("Connection refused")
+    _, plan_id = await (dashboard.executing() if running else dashboard.plan_ready())
+    getattr(orchestrator, asked).side_effect = httpx.ConnectError("Connection refused")
 
     response = await dashboard.get_plan(plan_id)
 
     assert response.status_code == 200
-    assert response.json()["status"] == "pending_approval"
+    plan = response.json()
+    assert plan["status"] == stored_state
+    assert [s["status"] for s in plan["steps"]] == ["pending", "pending", "pending"]
 
 
 async def test_plan_approval_proxies(dashboard: Dashboard, orchestrator):

@@ -6,7 +6,13 @@ from datetime import UTC, datetime
 import pytest
 
 from shared.models import ExecutionUpdate
-from shared.planview import checklist, duration_in_words, plan_view, risk_level
+from shared.planview import (
+    checklist,
+    duration_in_words,
+    plan_view,
+    risk_level,
+    step_description,
+)
 from shared.store.records import PlanRecord
 
 PLAN_ID = "0b9e5c9e-4a55-4c5b-9f38-6a3c1f6b1d11"
@@ -153,3 +159,97 @@ def test_live_status_is_shown_when_known():
 
     assert view.status == "approved"
     assert view.can_abort is True
+
+
+def update(index: int, status: str) -> ExecutionUpdate:
+    return ExecutionUpdate(plan_id=PLAN_ID, step_index=index, step_name=f"Step {index}",
+                           status=status)  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("state", "status"),
+    [
+        ("pending_approval", "pending"),
+        ("approving", "pending"),
+        ("executing", "pending"),  # dispatched, and no update read yet
+        ("rejected", "skipped"),  # never run
+        ("superseded", "skipped"),
+        ("aborted", "skipped"),
+    ],
+)
+def test_without_updates_a_step_is_pending_unless_the_plan_will_never_run(state, status):
+    view = plan_view(record([task(1, "Provision VM", 60), task(2, "Deploy app", 60)], state=state),
+                     is_current=True)  # fmt: skip
+
+    assert [step["status"] for step in view.steps] == [status, status]
+    assert [step["checked"] for step in view.steps] == [False, False]
+
+
+def test_a_running_plan_shows_each_steps_update():
+    tasks = [task(1, "Provision VM", 60), task(2, "Deploy app", 60), task(3, "Smoke test", 60)]
+    updates = [update(1, "completed"), update(2, "running"), update(3, "pending")]
+
+    view = plan_view(record(tasks, state="executing"), is_current=True, updates=updates)
+
+    assert [step["status"] for step in view.steps] == ["completed", "running", "pending"]
+
+
+def test_a_finished_run_shows_how_each_step_ended_from_its_kept_steps():
+    tasks = [task(1, "Provision VM", 60), task(2, "Deploy app", 60)]
+    plan = record(tasks, state="failed").model_copy(
+        update={"final_steps": [update(1, "completed"), update(2, "failed")]}
+    )
+
+    view = plan_view(plan, is_current=True)
+
+    assert [step["status"] for step in view.steps] == ["completed", "failed"]
+    assert view.checklist == "- [x] 1. Provision VM\n- [ ] 2. Deploy app"
+
+
+def test_the_existing_step_fields_are_kept():
+    view = plan_view(record([task(1, "Provision VM", 60), task(2, "Deploy app", 90)]),
+                     is_current=True)  # fmt: skip
+
+    assert view.steps[1] == {
+        "index": 2,
+        "name": "Deploy app",
+        "work_type": "deploy_service",
+        "agent_type": "infra",
+        "depends_on": [1],
+        "estimated_duration": "~2 minutes",
+        "checked": False,
+        "status": "pending",
+        "description": "deploy_service (infra agent)",
+    }
+
+
+@pytest.mark.parametrize(
+    ("fields", "line"),
+    [
+        ({"work_type": "build", "agent_type": "code", "parameters": {"service": "api"}},
+         "build (code agent): service=api"),
+        ({"work_type": "deploy", "agent_type": "infra",
+          "parameters": {"service": "web", "environment": "staging"}},
+         "deploy (infra agent): service=web, environment=staging"),
+        ({"work_type": "test", "agent_type": "code", "parameters": {"targets": ["api", "web"]}},
+         "test (code agent): targets=api,web"),
+        ({"work_type": "scale", "agent_type": "infra", "parameters": {"replicas": 3,
+          "limits": {"cpu": 2}}},
+         'scale (infra agent): replicas=3, limits={"cpu":2}'),
+        ({"work_type": "notify", "parameters": {"text": "line one\nline two"}},
+         "notify: text=line one line two"),
+        ({"name": "Something"}, "step"),
+    ],
+)  # fmt: skip
+def test_a_step_is_described_in_one_line(fields, line):
+    assert step_description(fields) == line
+
+
+def test_a_long_description_is_cut_to_120_characters():
+    line = step_description(
+        {"work_type": "migrate", "agent_type": "infra", "parameters": {"tables": ["t"] * 200}}
+    )
+
+    assert len(line) == 120
+    assert line.startswith("migrate (infra agent): tables=t,t,")
+    assert line.endswith("…")

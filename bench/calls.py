@@ -21,8 +21,11 @@ message or touches a plan is one TransactWriteItems.
   two reads are sequential (2 GetItem), and the second transaction also supersedes the old plan.
 - approve: GetItem session + plan; claim (session executing, plan approving) in one transaction
   before the non-idempotent approve; the task ids (given only once) in a second.
-- reject, abort: GetItem session + plan; one transaction (session idle, plan rejected/aborted,
-  the assistant's message).
+- reject: GetItem session + plan; a transaction that claims the rejection (session idle, plan
+  rejected) before the orchestrator is told, and a second with the assistant's message once it
+  confirmed: the history never says "rejected" for a rejection the orchestrator did not get.
+- abort: GetItem session + plan; one transaction after the cancels (session idle, plan aborted,
+  the assistant's record of it).
 - list sessions: one Query of the owner index (owner = the caller, newest activity first); the
   index projects the whole session item, so nothing is read again.
 """
@@ -44,7 +47,7 @@ MIN_DYNAMODB = {
     "get plan": {"GetItem": 1},
     "chat: modification": {"GetItem": 2, "TransactWriteItems": 2},
     "modify": {"GetItem": 2, "TransactWriteItems": 2},
-    "reject": {"GetItem": 2, "TransactWriteItems": 1},
+    "reject": {"GetItem": 2, "TransactWriteItems": 2},
     "chat: new request (after reject)": {"GetItem": 1, "TransactWriteItems": 2},
     "approve": {"GetItem": 2, "TransactWriteItems": 2},
     "status (run going)": {"GetItem": 1},

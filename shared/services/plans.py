@@ -205,8 +205,8 @@ def abort(ctx: Context, *, plan_id: str, session_id: str) -> AbortResponse:
         session,
         changes=SessionChanges(status="idle", clear=frozenset({"current_plan_id"})),
         plan_update=(plan, PlanChanges(state="aborted")),
-        messages=[say(f"Aborted by {who} at {utcnow():%H:%M:%S} UTC: {cancelled} step(s) "
-                      f"cancelled, {finished} had already finished.", plan_id=plan.plan_id,
+        messages=[say(f"Aborted. {cancelled} step(s) cancelled, {finished} had already "
+                      f"finished (by {who} at {utcnow():%H:%M:%S} UTC).", plan_id=plan.plan_id,
                       outcome="aborted", by=who, cancelled=cancelled,
                       already_finished=finished)],
     )  # fmt: skip

@@ -217,6 +217,7 @@ async def test_an_abort_is_recorded_with_who_and_what_it_cancelled(
     answer = (await dashboard.action(plan_id, "abort", session_id)).json()
     record = (await dashboard.session(session_id))["messages"][-1]
     assert answer == {"status": "aborted", "cancelled_tasks": 3, "already_finished_tasks": 0}
-    assert record["content"].startswith("Aborted by ")
+    assert record["content"].startswith("Aborted. 3 step(s) cancelled")
+    assert "(by " in record["content"]
     assert record["metadata"]["outcome"] == "aborted"
     assert (record["metadata"]["cancelled"], record["metadata"]["already_finished"]) == (3, 0)

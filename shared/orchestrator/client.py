@@ -27,6 +27,7 @@ from tenacity import (
     wait_exponential,
 )
 
+from shared import metrics
 from shared.errors import (
     OrchestratorBadAnswer,
     OrchestratorNotFound,
@@ -130,6 +131,7 @@ class OrchestratorClient:
     def close(self) -> None:
         self._http.close()
 
+    @metrics.timed_orchestrator_call
     def _send(self, method: str, path: str, *, repeatable: bool, **kwargs: Any) -> httpx.Response:
         """One call, with its retries and their waits, within the request's budget."""
         retrying = Retrying(

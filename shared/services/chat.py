@@ -8,6 +8,7 @@ plan: the orchestrator makes a new plan on every plan call.
 
 from dataclasses import dataclass
 
+from shared import metrics
 from shared.errors import InvalidInput, OrchestratorError
 from shared.models import MAX_MESSAGE_CHARS, ChatMessage, DashboardPlanView, SessionStatus
 from shared.orchestrator.answers import PlanAnswer, RequestAnswer
@@ -181,6 +182,7 @@ def chat_turn(
                 )
             ],
         )
+        metrics.chat_outcome(outcome.status)
         return TurnResult([user_message, reply], None, session.status)
 
     now = utcnow()
@@ -211,4 +213,5 @@ def chat_turn(
         new_plan=plan,
         plan_update=(target, PlanChanges(state="superseded")) if target else None,
     )
+    metrics.chat_outcome("plan")
     return TurnResult([user_message, reply], view, session.status)

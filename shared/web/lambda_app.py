@@ -23,6 +23,7 @@ from aws_lambda_powertools.event_handler.request import Request
 from aws_lambda_powertools.logging import correlation_paths
 from pydantic import BaseModel
 
+from shared import metrics as app_metrics
 from shared.errors import DashboardError
 from shared.identity import Caller, caller_from
 from shared.services.context import Context
@@ -73,6 +74,7 @@ def _read_json(text: str) -> Any:
 def _route(operation: Operation):
     def route(ctx: Context, idempotency_key=None, **inputs) -> Response:
         result = call_once(operation, ctx, inputs, idempotency_key)
+        app_metrics.answered(operation.name, result)
         if isinstance(result, Answer):
             return _json(result.status or operation.status_code, result.body, result.headers)
         return _json(operation.status_code, result)
@@ -99,6 +101,7 @@ def resolver_for(
 
     @app.exception_handler(DashboardError)
     def dashboard_error(error: DashboardError) -> Response:
+        app_metrics.fault_answered(error)
         return _error(error.status, error.code, error.message)
 
     @app.exception_handler([RequestValidationError, RequestUnsupportedContentType])
@@ -142,12 +145,11 @@ def lambda_handler_for(
     logger_ = Logger(service=service)
     tracer = Tracer(service=service, patch_modules=list(traced_libraries))
     # An explicit namespace: without one, flushing the cold-start metric raises.
-    metrics = Metrics(
-        service=service,
-        namespace=os.environ.get("POWERTOOLS_METRICS_NAMESPACE") or DEFAULT_METRICS_NAMESPACE,
-    )
+    namespace = os.environ.get("POWERTOOLS_METRICS_NAMESPACE") or DEFAULT_METRICS_NAMESPACE
+    metrics = Metrics(service=service, namespace=namespace)
 
-    @metrics.log_metrics(capture_cold_start_metric=True)
+    @metrics.log_metrics(capture_cold_start_metric=True)  # flushes once per invocation
+    @app_metrics.recording(metrics, service=service, namespace=namespace)
     @tracer.capture_lambda_handler(capture_response=False)
     @logger_.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
     def handler(event: dict, context: Any) -> dict:

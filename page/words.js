@@ -20,6 +20,8 @@ const PLAN = {
   rejected: ["Rejected", "stopped"],
   superseded: ["Replaced by a newer plan", "stopped"],
   paused: ["Paused: no capacity to run it now", "review"],
+  // Started, but the orchestrator's answer with the step ids was lost: not followed from here.
+  untracked: ["Running, not followed from here (its answer was lost)", "review"],
 };
 
 const STEP = {

@@ -11,6 +11,8 @@ from contextvars import copy_context
 from functools import lru_cache
 from typing import TypeVar
 
+from shared.tracing import in_callers_trace
+
 T = TypeVar("T")
 
 # As many as a run has steps in flight, and more than the default cpu_count + 4, which on a
@@ -29,7 +31,8 @@ def all_of(calls: list[Callable[[], T]]) -> list[T]:
     would report an outcome that is still changing. One call runs in the caller's thread."""
     if len(calls) <= 1:
         return [call() for call in calls]
-    # Each call keeps the request's context (the logger's correlation id).
-    futures = [_pool().submit(copy_context().run, call) for call in calls]
+    # Each call keeps the request's context (the logger's correlation id, the metrics of the
+    # invocation) and records its X-Ray subsegments under the caller's (shared/tracing.py).
+    futures = [_pool().submit(copy_context().run, in_callers_trace(call)) for call in calls]
     wait(futures)
     return [future.result() for future in futures]

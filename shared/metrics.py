@@ -144,9 +144,14 @@ def chat_outcome(status: str) -> None:
     _add(name, MetricUnit.Count)
 
 
-def untracked_run() -> None:
-    """A plan now runs at the orchestrator without its step ids here."""
+def untracked_run(plan_id: str) -> None:
+    """A plan now runs at the orchestrator without its step ids here. Its id goes in the EMF
+    line as metadata (not a dimension): the on-call's log query finds which plan to stop."""
     _add(UNTRACKED_RUN, MetricUnit.Count)
+    recorder = _recorder.get()
+    if recorder is not None:
+        with _lock:
+            recorder.metrics.add_metadata(key="untracked_plan_id", value=plan_id)
 
 
 def timed_orchestrator_call(call: F) -> F:

@@ -105,7 +105,7 @@ def settle_approval(
             session, plan_update=(plan, changes),
             messages=[say(UNTRACKED, plan_id=plan.plan_id, outcome="untracked")],
         )  # fmt: skip
-        metrics.untracked_run()
+        metrics.untracked_run(plan.plan_id)
         return settled, apply_plan_changes(plan, changes)
     if not claim_is_stale(session, ctx.settings):
         elapsed = (utcnow() - session.last_activity).total_seconds()
@@ -282,7 +282,7 @@ def approve(ctx: Context, *, plan_id: str, session_id: str) -> ApproveResponse:
     reply = _approval_reply(tasks, dispatch_status, answer)
     executing = _record_dispatch(store, orchestrator, session, plan, changes, reply)
     if dispatch_status == "untracked":
-        metrics.untracked_run()
+        metrics.untracked_run(plan.plan_id)
     return ApproveResponse(
         status="approved",
         execution_started=dispatch_status == "executing",

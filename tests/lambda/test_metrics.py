@@ -255,8 +255,12 @@ def test_an_approval_whose_answer_was_lost_while_the_plan_runs_counts_an_untrack
     approved = act(handlers, context, plan_id, session_id, "approve")
     assert approved.status == 200
     assert approved.body["execution_started"] is False
-    point = only(emf_records(capsys), metrics.UNTRACKED_RUN)
+    records = emf_records(capsys)
+    point = only(records, metrics.UNTRACKED_RUN)
     assert (point["unit"], point["dimensions"]) == ("Count", {"service": "plans"})
+    # The on-call finds which plan to stop at the orchestrator in the same log line.
+    (record,) = [r for r in records if metrics.UNTRACKED_RUN in r]
+    assert record["untracked_plan_id"] == plan_id
 
 
 def test_outside_a_lambda_invocation_nothing_is_buffered_or_printed(capsys):
@@ -264,7 +268,7 @@ def test_outside_a_lambda_invocation_nothing_is_buffered_or_printed(capsys):
     (shared by every Metrics instance) nor print EMF lines."""
     metrics.answered("approve", object())
     metrics.chat_outcome("plan")
-    metrics.untracked_run()
+    metrics.untracked_run("plan")
     metrics.fault_answered(StoreUnavailable("down"))
     metrics.timed_orchestrator_call(lambda: None)()
     assert Metrics(namespace=NAMESPACE).metric_set == {}

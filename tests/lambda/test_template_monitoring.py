@@ -196,3 +196,13 @@ def test_the_dashboard_shows(title, needles):
 def test_every_metric_the_functions_emit_is_on_the_dashboard():
     shown = json.dumps(BODY)
     assert {name for name in EMITTED if name not in shown} == set()
+
+
+@pytest.mark.parametrize("name", sorted(ALARMS))
+def test_every_alarm_has_its_section_in_the_runbook(name):
+    from .layout import ROOT
+
+    anchor = ALARMS[name]["AlarmDescription"].rsplit("#", 1)[1]
+    runbook = (ROOT / "docs" / "operations.md").read_text()
+    section = runbook.split(f"\n### {anchor}\n", 1)[1].split("\n### ", 1)[0]
+    assert name.removesuffix("Alarm") in section  # the section names the alarm it is for

@@ -9,9 +9,17 @@ message or touches a plan is one TransactWriteItems.
 - get session / list messages: the session item (owner, status) by GetItem, the newest page by
   one Query. One Query over the whole partition cannot do both: META sorts before MSG#, so a
   newest-first page of 50 reaches it only in a session of fewer than 50 messages.
-- get plan, status, poll (run going): the plan item by GetItem; it names its owner. A running
-  plan's view carries each step's live status: one task-status call per step (as status and
-  poll), and no plan-status call, the steps tell how the run goes.
+- get plan, status, poll: one Query of the plan's partition (PLAN#id) returns the plan item
+  (META, which names its owner) and its status snapshot (STATUS) together: one read, where a
+  GetItem of each would be two. A poll that finds the snapshot younger than the poll interval
+  answers from it: no write and no orchestrator call (get plan and poll below, which follow
+  status within the interval). The one request per interval that refreshes it (status below,
+  the run's first poll) adds two conditional Puts: the claim (a lease, before the orchestrator
+  is asked, so racing polls never both ask) and the observation (after): it cannot be one
+  write, since the claim must come before the orchestrator's answer exists. The refresh is one
+  task-status call per step, and no plan-status call: the steps tell how the run goes.
+  With the snapshot off (STATUS_SNAPSHOT=false) it is one GetItem and one call per step per
+  poll, as before issue 18.
 - chat, new request: GetItem session; the claim (status awaiting_plan + the user's message,
   conditional) is one transaction *before* the orchestrator is called, so two racing turns never
   both call it; the answer (reply + plan + session) is a second. The claim cannot be skipped:
@@ -44,15 +52,15 @@ OPS = ["GetItem", "Query", "PutItem", "TransactWriteItems", "Scan"]
 MIN_DYNAMODB = {
     "create session": {"PutItem": 1},
     "chat: new request": {"GetItem": 1, "TransactWriteItems": 2},
-    "get plan": {"GetItem": 1},
+    "get plan": {"Query": 1},
     "chat: modification": {"GetItem": 2, "TransactWriteItems": 2},
     "modify": {"GetItem": 2, "TransactWriteItems": 2},
     "reject": {"GetItem": 2, "TransactWriteItems": 2},
     "chat: new request (after reject)": {"GetItem": 1, "TransactWriteItems": 2},
     "approve": {"GetItem": 2, "TransactWriteItems": 2},
-    "status (run going)": {"GetItem": 1},
-    "get plan (run going)": {"GetItem": 1},
-    "poll (run going)": {"GetItem": 1},
+    "status (run going)": {"Query": 1, "PutItem": 2},  # refreshes the snapshot
+    "get plan (run going)": {"Query": 1},  # answered from the snapshot
+    "poll (run going)": {"Query": 1},
     "abort": {"GetItem": 2, "TransactWriteItems": 1},
     "get session": {"GetItem": 1, "Query": 1},
     "list messages": {"GetItem": 1, "Query": 1},
@@ -72,9 +80,7 @@ def min_orchestrator(endpoint: str, steps: int) -> dict[str, int]:
         "get plan": {"plan_status": 1},
         "approve": {"approve": 1},
         "reject": {"approve": 1},
-        "status (run going)": {"task_status": steps},
-        "get plan (run going)": {"task_status": steps},
-        "poll (run going)": {"task_status": steps},
+        "status (run going)": {"task_status": steps},  # the interval's one refresh
         "abort": {"cancel": steps},
     }.get(endpoint, {})
 

@@ -174,12 +174,17 @@ class StatusResponse(Model):
     plan_id: str
     status: str
     steps: list[ExecutionUpdate]
+    # When the steps were observed; stale: the last refresh from the orchestrator failed, so
+    # these are the steps as they were then.
+    observed_at: datetime | None = None
+    stale: bool = False
 
 
 class PollResponse(Model):
     overall_status: str
     steps: list[ExecutionUpdate]
-    last_update: datetime
+    last_update: datetime  # when the steps were observed
+    stale: bool = False  # the last refresh failed: the steps are as observed at last_update
 
 
 class ErrorBody(Model):

@@ -38,6 +38,9 @@ class Settings(BaseSettings):
 
     history_page_size: int = Field(default=50, ge=1, le=500)
     poll_interval_ms: int = Field(default=2000, ge=100)
+    # Polls of a running plan answer from its status snapshot in the table, refreshed from the
+    # orchestrator by one request per poll interval; off: every poll asks the orchestrator.
+    status_snapshot: bool = True
     # A chat turn or approval that was cut off (a Lambda timeout, a store outage while undoing)
     # leaves its claim behind; after this long the claim no longer blocks the session.
     stale_claim_seconds: int = Field(default=120, ge=1)

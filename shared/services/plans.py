@@ -20,11 +20,12 @@ from shared.models import (
 )
 from shared.services.approve import UNTRACKED, approve, outcome_unknown, settle_approval
 from shared.services.context import Context
-from shared.services.execution import cancel_all, execution_updates, overall_status
-from shared.services.loading import load_plan, load_session, load_session_plan
+from shared.services.execution import cancel_all, overall_status
+from shared.services.loading import load_plan_with_status, load_session, load_session_plan
 from shared.services.replies import say, view
 from shared.services.retries import on_concurrent_change
 from shared.services.rules import require_current_pending_plan
+from shared.services.snapshot import observe
 from shared.store.base import SessionStore, apply_plan_changes
 from shared.store.records import PlanChanges, PlanRecord, SessionChanges, SessionRecord, utcnow
 
@@ -36,11 +37,12 @@ logger = logging.getLogger(__name__)
 def get_plan(ctx: Context, plan_id: str) -> DashboardPlanView:
     """The stored plan (never a second plan generation) with the orchestrator's live status.
     A run it can follow (dispatched, not finished) is read step by step, as /status reads it:
-    one call per task, no plan-status call; a finished run answers from its kept steps."""
-    plan = load_plan(ctx, plan_id)
+    one call per task, no plan-status call, and from the status snapshot as polls are (at most
+    one refresh per poll interval); a finished run answers from its kept steps."""
+    plan, snapshot = load_plan_with_status(ctx, plan_id)
     if plan.state in ("executing", "aborted") and plan.dispatched_tasks and not plan.final_steps:
         try:
-            steps = execution_updates(ctx.orchestrator, plan)
+            steps = observe(ctx, plan, snapshot).steps
         except OrchestratorError as error:
             logger.warning("plan %s: step statuses unavailable: %s", plan.plan_id, error.code)
             return view(plan)
@@ -140,14 +142,18 @@ def _finish_run(
 
 
 def status(ctx: Context, plan_id: str) -> StatusResponse:
-    plan = load_plan(ctx, plan_id)
+    """The run's steps and overall status, from the status snapshot (shared/services/snapshot.py)
+    or, when this request refreshed it, from the orchestrator; the request that observes the end
+    of the run records it."""
+    plan, snapshot = load_plan_with_status(ctx, plan_id)
     if plan.state == "approving":  # an approval's outcome may be unknown: ask, as approve would
         plan = _settled(ctx, plan)
-    steps = execution_updates(ctx.orchestrator, plan)
-    overall = overall_status(plan, steps)
-    if plan.state == "executing" and overall in ("completed", "failed", "aborted"):
-        _finish_run(ctx.store, plan, overall, steps)
-    return StatusResponse(plan_id=plan.plan_id, status=overall, steps=steps)
+    seen = observe(ctx, plan, snapshot)
+    overall = overall_status(plan, seen.steps)
+    if seen.fresh and plan.state == "executing" and overall in ("completed", "failed", "aborted"):
+        _finish_run(ctx.store, plan, overall, seen.steps)
+    return StatusResponse(plan_id=plan.plan_id, status=overall, steps=seen.steps,
+                          observed_at=seen.observed_at, stale=seen.stale)  # fmt: skip
 
 
 def _settled(ctx: Context, plan: PlanRecord) -> PlanRecord:

@@ -6,12 +6,14 @@ from typing import TYPE_CHECKING, Protocol
 from shared.models import ChatMessage
 from shared.store.records import (
     IdempotencyRecord,
+    Lease,
     NewMessage,
     PlanChanges,
     PlanRecord,
     SessionChanges,
     SessionPage,
     SessionRecord,
+    StatusSnapshot,
     StoredPage,
 )
 
@@ -57,6 +59,29 @@ class SessionStore(Protocol):
         ...
 
     def get_plan(self, plan_id: str) -> PlanRecord | None: ...
+
+    def get_plan_with_status(
+        self, plan_id: str
+    ) -> tuple[PlanRecord | None, StatusSnapshot | None]:
+        """The plan and its status snapshot in one read (one Query of the plan's partition)."""
+        ...
+
+    def claim_status_refresh(
+        self, plan: PlanRecord, seen: StatusSnapshot | None, lease: Lease
+    ) -> bool:
+        """Take the refresh of the plan's snapshot: True for the one caller that finds it absent,
+        unobserved, older than the lease's interval or observed at another plan version, not
+        final, and not leased to another refresher; False for everyone else. `seen`: the
+        snapshot as read, kept readable while it is refreshed."""
+        ...
+
+    def save_status_snapshot(
+        self, snapshot: StatusSnapshot, lease: Lease, expires_at: int, keep_lease: bool = False
+    ) -> bool:
+        """Write what the refresher holding `lease` observed, and release the lease, or keep it
+        to its end (a failed refresh: the next try waits for it). False, and nothing written,
+        when the lease was taken over meanwhile."""
+        ...
 
     def claim_idempotency_key(
         self, key: str, fingerprint: str, ttl_seconds: int

@@ -4,6 +4,7 @@
 | session | SESSION#<session_id>  | META        |
 | message | SESSION#<session_id>  | MSG#<ulid>  |
 | plan    | PLAN#<plan_id>        | META        |
+| status  | PLAN#<plan_id>        | STATUS      |
 
 Session items also carry the keys of the owner index (template.yaml), which lists a person's
 sessions newest activity first: `session_owner` (the user id) and `session_activity` (the last
@@ -12,12 +13,17 @@ activity, then the session id). Only session items have them, so only sessions a
 Messages are items of their own so a history is never bounded by the 400 KB item limit.
 Every session change is a Put conditioned on the version that was read; a change that also adds
 messages or touches a plan is one TransactWriteItems. Reads never Scan.
+
+A running plan's status snapshot sits in the plan's partition, so a poll reads the plan and its
+snapshot with one Query; the refresher claims it with a conditional Put (a lease, the last
+observation kept in it) and writes what it observed with a second, conditional on still holding
+the lease.
 """
 
 import json
 import logging
 import uuid
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
@@ -36,12 +42,14 @@ from shared.store.cursor import decode_cursor, decode_session_cursor, encode_cur
 from shared.store.records import (
     DispatchedTask,
     IdempotencyRecord,
+    Lease,
     NewMessage,
     PlanChanges,
     PlanRecord,
     SessionChanges,
     SessionPage,
     SessionRecord,
+    StatusSnapshot,
     StoredPage,
     expiry,
     utcnow,
@@ -193,6 +201,52 @@ def _plan_from_item(item: dict) -> PlanRecord:
         approved_at=datetime.fromisoformat(approved_at["S"]) if approved_at else None,
         version=int(item["version"]["N"]),
         expires_at=int(item["expires_at"]["N"]),
+    )
+
+
+def _status_key(plan_id: str) -> dict:
+    return {"PK": _s(f"PLAN#{plan_id}"), "SK": _s("STATUS")}
+
+
+def _ms(moment: datetime) -> dict:
+    return _n(int(moment.timestamp() * 1000))
+
+
+_STATUS_FIELDS = (
+    "expires_at",
+    "observed_at_ms",
+    "plan_version",
+    "lease_until_ms",
+    "final",
+    "lease_token",
+)
+
+
+def _snapshot_item(snapshot: StatusSnapshot, expires_at: int) -> dict:
+    item = {
+        **_status_key(snapshot.plan_id),
+        "plan_version": _n(snapshot.plan_version),
+        "stale": {"BOOL": snapshot.stale},
+        "final": {"BOOL": snapshot.final},
+        "expires_at": _n(expires_at),
+    }
+    if snapshot.steps is not None:
+        steps = [s.model_dump(mode="json") for s in snapshot.steps]
+        item["steps"] = _s(json.dumps(steps, separators=(",", ":")))
+    if snapshot.observed_at is not None:
+        item["observed_at_ms"] = _ms(snapshot.observed_at)
+    return item
+
+
+def _snapshot_from_item(plan_id: str, item: dict) -> StatusSnapshot:
+    observed = item.get("observed_at_ms")
+    return StatusSnapshot(
+        plan_id=plan_id,
+        plan_version=int(item.get("plan_version", {}).get("N", 0)),
+        steps=json.loads(item["steps"]["S"]) if "steps" in item else None,
+        observed_at=(datetime.fromtimestamp(int(observed["N"]) / 1000, UTC) if observed else None),
+        stale=item.get("stale", {}).get("BOOL", False),
+        final=item.get("final", {}).get("BOOL", False),
     )
 
 
@@ -398,6 +452,74 @@ class DynamoDBSessionStore:
         )
         item = answer.get("Item")
         return _plan_from_item(item) if item and self._live(item) else None
+
+    def get_plan_with_status(self, plan_id: str) -> tuple[PlanRecord | None, StatusSnapshot | None]:
+        answer = self._call(
+            "query",
+            TableName=self._table,
+            KeyConditionExpression="PK = :pk",
+            ExpressionAttributeValues={":pk": _s(f"PLAN#{plan_id}")},
+            ConsistentRead=True,
+        )
+        items = {i["SK"]["S"]: i for i in answer.get("Items", []) if self._live(i)}
+        plan = _plan_from_item(items["META"]) if "META" in items else None
+        snapshot = _snapshot_from_item(plan_id, items["STATUS"]) if "STATUS" in items else None
+        return plan, snapshot
+
+    def _conditional_put(self, item: dict, condition: str, values: dict) -> bool:
+        try:
+            self._client.put_item(
+                TableName=self._table,
+                Item=item,
+                ConditionExpression=condition,
+                ExpressionAttributeNames={
+                    "#" + k: k for k in _STATUS_FIELDS if "#" + k in condition
+                },
+                ExpressionAttributeValues=values,
+            )
+            return True
+        except ClientError as error:
+            if error.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
+                return False
+            raise _store_error(error) from error
+        except BotoCoreError as error:
+            raise _store_error(error) from error
+
+    def claim_status_refresh(
+        self, plan: PlanRecord, seen: StatusSnapshot | None, lease: Lease
+    ) -> bool:
+        # A Put of the whole item: what was observed (as read with the plan) stays readable by
+        # the other polls while this one refreshes it.
+        kept = seen or StatusSnapshot(plan_id=plan.plan_id)
+        item = _snapshot_item(kept, plan.expires_at)
+        item.update(lease_token=_s(lease.token), lease_until_ms=_ms(lease.until))
+        now = lease.taken_at
+        return self._conditional_put(
+            item,
+            # Absent or expired; else older than the interval (or of another plan version),
+            # not final, and not leased.
+            "attribute_not_exists(PK) OR #expires_at < :now_s OR ("
+            "(attribute_not_exists(#observed_at_ms) OR #observed_at_ms < :fresh_from "
+            "OR #plan_version <> :version) AND "
+            "(attribute_not_exists(#lease_until_ms) OR #lease_until_ms < :now) AND "
+            "(attribute_not_exists(#final) OR #final = :false))",
+            {
+                ":now_s": _n(int(now.timestamp())),
+                ":fresh_from": _ms(now - lease.interval),
+                ":version": _n(plan.version),
+                ":now": _ms(now),
+                ":false": {"BOOL": False},
+            },
+        )
+
+    def save_status_snapshot(
+        self, snapshot: StatusSnapshot, lease: Lease, expires_at: int, keep_lease: bool = False
+    ) -> bool:
+        item = _snapshot_item(snapshot, expires_at)
+        item["lease_token"] = _s(lease.token)  # a late write of a lease taken over still fails
+        if keep_lease:
+            item["lease_until_ms"] = _ms(lease.until)
+        return self._conditional_put(item, "#lease_token = :token", {":token": _s(lease.token)})
 
     def claim_idempotency_key(
         self, key: str, fingerprint: str, ttl_seconds: int

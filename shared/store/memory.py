@@ -9,7 +9,7 @@ import bisect
 import functools
 import threading
 import uuid
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from shared.errors import ConcurrentChange, Conflict
 from shared.models import ChatMessage
@@ -24,12 +24,14 @@ from shared.store.base import (
 from shared.store.cursor import decode_cursor, decode_session_cursor, encode_cursor
 from shared.store.records import (
     IdempotencyRecord,
+    Lease,
     NewMessage,
     PlanChanges,
     PlanRecord,
     SessionChanges,
     SessionPage,
     SessionRecord,
+    StatusSnapshot,
     StoredPage,
     expiry,
     utcnow,
@@ -55,6 +57,8 @@ class InMemorySessionStore:
         self._messages: dict[str, dict[str, tuple[ChatMessage, int]]] = {}
         self._plans: dict[str, PlanRecord] = {}
         self._idempotency: dict[str, IdempotencyRecord] = {}
+        # Per plan: its status snapshot, the refresh lease (token, until) and the expiry.
+        self._snapshots: dict[str, tuple[StatusSnapshot, str | None, datetime | None, int]] = {}
 
     @staticmethod
     def _live(expires_at: int) -> bool:
@@ -160,6 +164,43 @@ class InMemorySessionStore:
         return plan if plan is not None and self._live(plan.expires_at) else None
 
     @_atomic
+    def get_plan_with_status(
+        self, plan_id: str
+    ) -> tuple[PlanRecord | None, StatusSnapshot | None]:
+        held = self._snapshots.get(plan_id)
+        snapshot = held[0] if held is not None and self._live(held[3]) else None
+        return self.get_plan(plan_id), snapshot
+
+    @_atomic
+    def claim_status_refresh(
+        self, plan: PlanRecord, seen: StatusSnapshot | None, lease: Lease
+    ) -> bool:
+        held = self._snapshots.get(plan.plan_id)
+        if held is not None and self._live(held[3]):
+            snapshot, _, lease_until, _ = held
+            observed = snapshot.observed_at
+            recent = observed is not None and observed >= lease.taken_at - lease.interval
+            if snapshot.final or (recent and snapshot.plan_version == plan.version):
+                return False
+            if lease_until is not None and lease_until >= lease.taken_at:
+                return False
+        else:
+            snapshot = seen or StatusSnapshot(plan_id=plan.plan_id)
+        self._snapshots[plan.plan_id] = (snapshot, lease.token, lease.until, plan.expires_at)
+        return True
+
+    @_atomic
+    def save_status_snapshot(
+        self, snapshot: StatusSnapshot, lease: Lease, expires_at: int, keep_lease: bool = False
+    ) -> bool:
+        held = self._snapshots.get(snapshot.plan_id)
+        if held is None or held[1] != lease.token:
+            return False
+        until = lease.until if keep_lease else None
+        self._snapshots[snapshot.plan_id] = (snapshot, lease.token, until, expires_at)
+        return True
+
+    @_atomic
     def claim_idempotency_key(
         self, key: str, fingerprint: str, ttl_seconds: int
     ) -> IdempotencyRecord | None:
@@ -202,5 +243,8 @@ class InMemorySessionStore:
                 removed += 1
         for plan_id in [p for p, r in self._plans.items() if not self._live(r.expires_at)]:
             del self._plans[plan_id]
+            removed += 1
+        for plan_id in [p for p, held in self._snapshots.items() if not self._live(held[3])]:
+            del self._snapshots[plan_id]
             removed += 1
         return removed

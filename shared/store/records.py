@@ -125,3 +125,28 @@ class IdempotencyRecord(Model):
     response_status: int | None = None
     response_body: str | None = None
     expires_at: int
+
+
+class Lease(Model):
+    """A refresher's hold on a plan's status snapshot, taken at `taken_at` for `interval`."""
+
+    token: str
+    taken_at: datetime
+    interval: timedelta
+
+    @property
+    def until(self) -> datetime:
+        return self.taken_at + self.interval
+
+
+class StatusSnapshot(Model):
+    """A running plan's last observed steps, shared by every container (PLAN#<id>/STATUS): polls
+    answer from it, and one request per poll interval (the one whose conditional claim wins)
+    refreshes it from the orchestrator."""
+
+    plan_id: str
+    plan_version: int = 0  # the plan's version when observed
+    steps: list[ExecutionUpdate] | None = None  # None: claimed, never observed yet
+    observed_at: datetime | None = None
+    stale: bool = False  # the last refresh failed: the steps are as observed at observed_at
+    final: bool = False  # observed after the run ended (aborted): never refreshed again

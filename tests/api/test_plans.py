@@ -243,7 +243,7 @@ async def test_poll_returns_progress_and_the_interval(dashboard: Dashboard, orch
     assert response.status_code == 200
     assert response.headers["X-Poll-Interval"] == "2000"
     body = response.json()
-    assert set(body) == {"overall_status", "steps", "last_update"}
+    assert set(body) == {"overall_status", "steps", "last_update", "stale"}
     assert body["overall_status"] == "executing"
     assert [s["status"] for s in body["steps"]] == ["pending", "pending", "pending"]
     assert datetime.fromisoformat(body["last_update"])

@@ -50,7 +50,12 @@ def status(ctx: Context, plan_id: str) -> StatusResponse:
 
 def poll(ctx: Context, plan_id: str) -> Answer:
     current = plans.status(ctx, plan_id)
-    answer = PollResponse(overall_status=current.status, steps=current.steps, last_update=utcnow())
+    answer = PollResponse(
+        overall_status=current.status,
+        steps=current.steps,
+        last_update=current.observed_at or utcnow(),
+        stale=current.stale,
+    )
     return Answer(answer, {"X-Poll-Interval": str(ctx.settings.poll_interval_ms)})
 
 
@@ -68,13 +73,13 @@ _PLANS = {"tags": ("plans",)}
 ACTION = {"body": PlanActionRequest, "idempotent": True, **_PLANS}
 
 OPERATIONS = (
-    Operation("GET", PLAN, get_plan, DashboardPlanView, **_PLANS),
+    Operation("GET", PLAN, get_plan, DashboardPlanView, conditional=True, **_PLANS),
     Operation("POST", PLAN + "/approve", approve, ApproveResponse, **ACTION),
     Operation("POST", PLAN + "/reject", reject, RejectResponse, **ACTION),
     Operation("POST", PLAN + "/modify", modify, ModifyResponse, body=ModificationRequest,
               idempotent=True, **_PLANS),
-    Operation("GET", PLAN + "/status", status, StatusResponse, **_PLANS),
-    Operation("GET", PLAN + "/poll", poll, PollResponse, **_PLANS),
+    Operation("GET", PLAN + "/status", status, StatusResponse, conditional=True, **_PLANS),
+    Operation("GET", PLAN + "/poll", poll, PollResponse, conditional=True, **_PLANS),
     Operation("POST", PLAN + "/abort", abort, AbortResponse, **ACTION),
     Operation("GET", "/health/ready", ready, dict, tags=("health",)),
 )

@@ -31,6 +31,7 @@ from shared.identity import Caller, caller_from
 from shared.orchestrator.factory import close_orchestrator
 from shared.services.context import Context
 from shared.settings import Settings, get_settings
+from shared.web.conditional import NOT_MODIFIED
 from shared.web.errors import (
     ERROR_RESPONSES,
     HTTP_CODES,
@@ -65,6 +66,8 @@ def _endpoint(operation: Operation):
         result = call_once(operation, ctx, inputs, idempotency_key)
         if not isinstance(result, Answer):
             return result
+        if result.status == NOT_MODIFIED:
+            return Response(status_code=NOT_MODIFIED, headers=result.headers)
         if result.status is not None:  # a replayed answer, exactly as it was first given
             return JSONResponse(result.body, status_code=result.status, headers=result.headers)
         response.headers.update(result.headers)

@@ -17,6 +17,7 @@ from pydantic import BaseModel
 from shared.errors import Conflict, DashboardError
 from shared.orchestrator.deadline import request_budget
 from shared.services.context import Context
+from shared.web.conditional import conditional_answer
 from shared.web.errors import error_content
 from shared.web.operations import Answer, Operation
 
@@ -53,9 +54,12 @@ def _json(result: Any) -> str:
 
 def call_once(operation: Operation, ctx: Context, inputs: dict[str, Any], key: str | None) -> Any:
     """`operation.call(ctx, **inputs)` within the request's time budget for the orchestrator,
-    at most once per caller and key."""
+    at most once per caller and key; a conditional operation's answer carries its ETag, or is
+    304 when the request's If-None-Match names it (`inputs["if_none_match"]`)."""
+    if_none_match = inputs.pop("if_none_match", None)
     with request_budget(ctx.settings.request_budget_seconds):
-        return _call_once(operation, ctx, inputs, key)
+        result = _call_once(operation, ctx, inputs, key)
+    return conditional_answer(result, if_none_match) if operation.conditional else result
 
 
 def _call_once(operation: Operation, ctx: Context, inputs: dict[str, Any], key: str | None) -> Any:

@@ -28,6 +28,7 @@ from shared.errors import DashboardError
 from shared.identity import Caller, caller_from
 from shared.services.context import Context
 from shared.settings import Settings
+from shared.web.conditional import NOT_MODIFIED
 from shared.web.errors import (
     INTERNAL_ERROR,
     TOO_LARGE,
@@ -75,6 +76,8 @@ def _route(operation: Operation):
     def route(ctx: Context, idempotency_key=None, **inputs) -> Response:
         result = call_once(operation, ctx, inputs, idempotency_key)
         app_metrics.answered(operation.name, result)
+        if isinstance(result, Answer) and result.status == NOT_MODIFIED:
+            return Response(NOT_MODIFIED, headers=result.headers)
         if isinstance(result, Answer):
             return _json(result.status or operation.status_code, result.body, result.headers)
         return _json(operation.status_code, result)

@@ -43,6 +43,7 @@ class Operation:
     status_code: int = 200
     needs_orchestrator: bool = True
     idempotent: bool = False  # honours an Idempotency-Key header (shared/web/idempotency.py)
+    conditional: bool = False  # answers with an ETag; If-None-Match (shared/web/conditional.py)
     tags: tuple[str, ...] = ()
     summary: str | None = None
     in_schema: bool = True

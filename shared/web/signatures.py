@@ -11,6 +11,7 @@ from shared.identity import Caller
 from shared.services.context import Context
 from shared.settings import Settings
 from shared.store import SessionStore
+from shared.web.conditional import HEADER as IF_NONE_MATCH
 from shared.web.idempotency import HEADER, KEY_PATTERN
 from shared.web.operations import Operation
 from shared.web.providers import orchestrator_dependency, settings_dependency, store_dependency
@@ -53,14 +54,18 @@ def _context(markers: Markers, needs_orchestrator: bool) -> Callable[..., Contex
 
 
 def route_parameters(operation: Operation, markers: Markers) -> list[inspect.Parameter]:
-    """`ctx`, then `idempotency_key` (when the operation honours one), the path parameters as
-    strings, `query` and `body` as the operation's models."""
+    """`ctx`, then `idempotency_key` (when the operation honours one), `if_none_match` (when it
+    is conditional), the path parameters as strings, `query` and `body` as the operation's
+    models."""
     context = _context(markers, operation.needs_orchestrator)
     ctx = Annotated[Context, markers.depends(context)]
     params = [inspect.Parameter("ctx", KEYWORD, annotation=ctx)]
     if operation.idempotent:
         key = Annotated[str | None, markers.header(alias=HEADER, pattern=KEY_PATTERN)]
         params.append(inspect.Parameter("idempotency_key", KEYWORD, annotation=key, default=None))
+    if operation.conditional:
+        tag = Annotated[str | None, markers.header(alias=IF_NONE_MATCH)]
+        params.append(inspect.Parameter("if_none_match", KEYWORD, annotation=tag, default=None))
     params += [inspect.Parameter(name, KEYWORD, annotation=str) for name in operation.path_params]
     if operation.query is not None:
         query = Annotated[operation.query, markers.query()]

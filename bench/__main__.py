@@ -1,4 +1,4 @@
-"""python -m bench [--quick] [--only cold,proxy,dynamodb,orchestrator,history,deadline]
+"""python -m bench [--quick] [--only cold,proxy,dynamodb,orchestrator,history,deadline,snapshot]
 
 Starts what it needs (DynamoDB Local, the orchestrator stand-in, uvicorn servers, each on a free
 port), runs the selected benchmarks, stops everything it started, and prints every figure next
@@ -25,6 +25,7 @@ BENCHES = {
     "orchestrator": ("bench.fanout", "4. Orchestrator calls per endpoint, status fan-out"),
     "history": ("bench.history", "5. History scale: GET session with 10 vs 10,000 messages"),
     "deadline": ("bench.deadline", "6. A hung orchestrator: time to answer per endpoint"),
+    "snapshot": ("bench.snapshot", "7. Watching a run: orchestrator calls per poller count, 304"),
 }
 # Sizes: (full, --quick)
 SIZES = {
@@ -34,6 +35,7 @@ SIZES = {
     "orchestrator": {"samples": (30, 15)},
     "history": {"samples": (40, 20), "messages": (10_000, 10_000)},
     "deadline": {"budget": (10.0, 3.0)},  # the local default; --quick: a shorter one
+    "snapshot": {"seconds": (4.0, 2.0)},  # per point (side x pollers)
 }
 
 

@@ -56,8 +56,10 @@ def _latency(stack: Stack, samples: int) -> list[Figure]:
     fake = stack.start_server("fake-orchestrator",
                               ["bench.fake_orchestrator", "--delay", str(DELAY)],
                               app_env(ddb.endpoint_url, table, ""))  # fmt: skip
+    # Every GET asks the orchestrator here (no status snapshot): this measures the fan-out.
     dashboard = stack.uvicorn("fanout-dashboard", "functions.app:app",
-                              app_env(ddb.endpoint_url, table, fake.url))  # fmt: skip
+                              app_env(ddb.endpoint_url, table, fake.url,
+                                      STATUS_SNAPSHOT="false"))  # fmt: skip
     try:
         urls = {}
         for count in (10, 1):

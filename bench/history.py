@@ -4,7 +4,6 @@ Local, alternating; the server's RSS before and after."""
 
 from __future__ import annotations
 
-import asyncio
 import time
 
 import httpx
@@ -38,18 +37,18 @@ def _content(i: int) -> tuple[str, str, dict | None]:
     return "assistant", text, {"plan_id": "00000000-0000-4000-8000-000000000000"}
 
 
-async def _seed(client, table: str, count: int) -> str:
+def _seed(client, table: str, count: int) -> str:
     from shared.store.dynamodb import DynamoDBSessionStore
     from shared.store.records import NewMessage
 
     store = DynamoDBSessionStore(client, table)
-    session = await store.create_session(USER)
+    session = store.create_session(USER)
     for start in range(0, count, BATCH):
         batch = []
         for i in range(start, min(count, start + BATCH)):
             role, content, metadata = _content(i)
             batch.append(NewMessage(role=role, content=content, metadata=metadata))
-        session, _ = await store.save(session, messages=batch)
+        session, _ = store.save(session, messages=batch)
     return session.session_id
 
 
@@ -57,10 +56,10 @@ def run(stack: Stack, *, samples: int, messages: int) -> list[Figure]:
     ddb = stack.dynamodb()
     table = stack.table(TABLE)
     seeding = time.perf_counter()
-    small = asyncio.run(_seed(ddb.client(), table, 10))
-    large = asyncio.run(_seed(ddb.client(), table, messages))
+    small = _seed(ddb.client(), table, 10)
+    large = _seed(ddb.client(), table, messages)
     # A control: one full page (the answer then holds as many messages as the large one's).
-    page_only = asyncio.run(_seed(ddb.client(), table, PAGE_CONTROL))
+    page_only = _seed(ddb.client(), table, PAGE_CONTROL)
     print(f"  seeded 10, {PAGE_CONTROL} and {messages:,} messages in "
           f"{time.perf_counter() - seeding:.1f} s", flush=True)  # fmt: skip
     # The orchestrator is not used by GET session; any URL will do.

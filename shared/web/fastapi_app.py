@@ -21,6 +21,7 @@ from fastapi import (
     Request,
     Response,
 )
+from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.datastructures import Headers
@@ -47,14 +48,18 @@ from shared.web.providers import settings_dependency
 from shared.web.signatures import KEYWORD, Markers, route_parameters, with_signature
 
 
-def caller_dependency(
+async def caller_dependency(
     request: Request, settings: Annotated[Settings, Depends(settings_dependency)]
 ) -> Caller:
-    # Mangum puts the API Gateway event in the ASGI scope; locally there is none.
+    # Mangum puts the API Gateway event in the ASGI scope; locally there is none. async: it
+    # only reads the headers, so it runs on the event loop, not in the thread pool.
     return caller_from(request.scope.get("aws.event"), request.headers, settings)
 
 
-MARKERS = Markers(depends=Depends, header=Header, query=Query, body=Body, caller=caller_dependency)
+MARKERS = Markers(
+    depends=Depends, header=Header, query=Query, body=Body, caller=caller_dependency,
+    async_context=True,
+)
 
 
 def _json(status: int, code: str, message: str, headers=None) -> JSONResponse:
@@ -62,8 +67,10 @@ def _json(status: int, code: str, message: str, headers=None) -> JSONResponse:
 
 
 def _endpoint(operation: Operation):
-    def endpoint(response: Response, ctx: Context, idempotency_key=None, **inputs):
-        result = call_once(operation, ctx, inputs, idempotency_key)
+    async def endpoint(response: Response, ctx: Context, idempotency_key=None, **inputs):
+        # The use case blocks (botocore, httpx): one hop to the thread pool for all of it, and
+        # the answer is serialised back on the event loop.
+        result = await run_in_threadpool(call_once, operation, ctx, inputs, idempotency_key)
         if not isinstance(result, Answer):
             return result
         if result.status == NOT_MODIFIED:

@@ -26,6 +26,9 @@ class Markers:
     query: Any
     body: Any
     caller: Callable[..., Caller]  # the host's own: it reads the identity off its request type
+    # The context only assembles what it is given: on an async host it runs on the event loop
+    # (FastAPI would hand a plain function to its thread pool, a hop per request for nothing).
+    async_context: bool = False
 
 
 def with_signature(function: Callable, params: list[inspect.Parameter]) -> Callable:
@@ -38,6 +41,12 @@ def with_signature(function: Callable, params: list[inspect.Parameter]) -> Calla
 def _context(markers: Markers, needs_orchestrator: bool) -> Callable[..., Context]:
     def context(settings, store, caller, orchestrator=None) -> Context:
         return Context(store=store, caller=caller, settings=settings, orchestrator=orchestrator)
+
+    if markers.async_context:
+        plain = context
+
+        async def context(settings, store, caller, orchestrator=None) -> Context:
+            return plain(settings, store, caller, orchestrator)
 
     needs = {
         "settings": (Settings, settings_dependency),

@@ -82,6 +82,12 @@ UNTRACKED = (
 )
 
 
+FORGOTTEN = (
+    "The orchestrator no longer knows this plan (it may have restarted). Please send your "
+    "request again to get a new plan."
+)
+
+
 def outcome_unknown(session: SessionRecord, plan: PlanRecord, settings) -> bool:
     """An approval whose answer was lost, or whose request was cut off (its claim is stale);
     not one still under way."""
@@ -96,9 +102,18 @@ def settle_approval(
     """An approval whose answer never came (lost, timed out, or the function stopped midway):
     ask the orchestrator now, at the person's next action, and record what it says. A plan it
     runs becomes an untracked run. One it has not started stays claimed while the approval may
-    still reach it (the stale-claim window), then may be approved again. Raises when it cannot
-    tell, or the approval may still land."""
-    live = ctx.orchestrator.plan_status(plan.plan_id).status
+    still reach it (the stale-claim window), then may be approved again. One it no longer knows
+    (it restarted) can never run: the session is freed. Raises when it cannot tell, or the
+    approval may still land."""
+    try:
+        live = ctx.orchestrator.plan_status(plan.plan_id).status
+    except OrchestratorNotFound:
+        changes = PlanChanges(state="superseded")
+        settled, _ = ctx.store.save(
+            session, changes=SessionChanges(status="idle", clear=frozenset({"current_plan_id"})),
+            plan_update=(plan, changes), messages=[say(FORGOTTEN, plan_id=plan.plan_id)],
+        )  # fmt: skip
+        return settled, apply_plan_changes(plan, changes)
     if live != "pending_approval":  # approved, executing, or whatever comes after: it runs
         changes = PlanChanges(state="executing", dispatched_tasks=[], dispatch_status="untracked")
         settled, _ = ctx.store.save(
@@ -131,6 +146,8 @@ def _claim_approval(
     plan = load_session_plan(ctx.store, session, plan_id)
     if outcome_unknown(session, plan, ctx.settings):  # learn it now
         session, plan = settle_approval(ctx, session, plan)
+        if plan.state == "superseded":  # the orchestrator forgot it; the session is free again
+            raise OrchestratorNotFound("The orchestrator no longer knows this request or plan.")
     if plan.state in ("executing", "completed", "failed"):
         return plan
     require_current_pending_plan(session, plan)
@@ -180,8 +197,7 @@ def _undo_approval(
         # The orchestrator forgot the plan (it keeps plans in memory): it can never run.
         changes = SessionChanges(status="idle", clear=frozenset({"current_plan_id"}))
         plan_changes = PlanChanges(state="superseded")
-        text = "The orchestrator no longer knows this plan (it may have restarted). Please send "
-        text += "your request again to get a new plan."
+        text = FORGOTTEN
     else:
         changes, plan_changes = (
             SessionChanges(status="plan_ready"),

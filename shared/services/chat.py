@@ -97,12 +97,15 @@ def _claim_turn(
 
 
 def _beside_an_untracked_run(ctx: Context, session: SessionRecord) -> bool:
-    """A run that can be neither followed nor aborted from here does not hold the session: the
-    person may send a new request (the run stays on record as it is)."""
+    """A run that can be neither followed nor aborted from here (its step ids were lost, or it
+    was paused with none) does not hold the session: the person may send a new request (the run
+    stays on record as it is)."""
     if session.status != "executing" or not session.current_plan_id:
         return False
     plan = ctx.store.get_plan(session.current_plan_id)
-    return plan is not None and plan.dispatch_status == "untracked"
+    return plan is not None and plan.state == "executing" and not any(
+        task.task_id for task in plan.dispatched_tasks
+    )
 
 
 def _unplanned_reply(answer: RequestAnswer | PlanAnswer) -> str:

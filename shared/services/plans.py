@@ -91,13 +91,17 @@ def reject(ctx: Context, *, plan_id: str, session_id: str) -> RejectResponse:
     except OrchestratorError as error:
         # Undo, so what the person sees matches the orchestrator; rejecting again is harmless.
         rejected = apply_plan_changes(plan, PlanChanges(state="rejected"))
-        ctx.store.save(
-            claimed,
-            changes=SessionChanges(status="plan_ready", current_plan_id=plan.plan_id),
-            plan_update=(rejected, PlanChanges(state="pending_approval")),
-            messages=[say(f"The orchestrator could not be told: {error.message} The plan is "
-                          "still waiting for your review.", error=error.code)],
-        )  # fmt: skip
+        try:
+            ctx.store.save(
+                claimed,
+                changes=SessionChanges(status="plan_ready", current_plan_id=plan.plan_id),
+                plan_update=(rejected, PlanChanges(state="pending_approval")),
+                messages=[say(f"The orchestrator could not be told: {error.message} The plan "
+                              "is still waiting for your review.", error=error.code)],
+            )  # fmt: skip
+        except DashboardError as undo_error:  # the person still hears the orchestrator's fault
+            logger.error("plan %s: rejection not delivered and not undone: %s",
+                         plan.plan_id, undo_error.code)  # fmt: skip
         raise
     _note(ctx.store, claimed, "The plan was rejected. Send a new request whenever you like.",
           plan_id=plan.plan_id, outcome="rejected")  # fmt: skip
@@ -179,12 +183,11 @@ def _cannot_abort(plan: PlanRecord) -> str | None:
     return None
 
 
-@on_concurrent_change
 def abort(ctx: Context, *, plan_id: str, session_id: str) -> AbortResponse:
-    """Cancel each still-running task of the run, then record the abort. Cancels are safe to
-    repeat (a finished or cancelled task is refused with 400), so a failed abort can be retried,
-    and a concurrent change starts it again from a fresh read. An abort that was not confirmed
-    for every step records no abort."""
+    """Cancel each still-running task of the run once, then record the abort (that write alone
+    is tried again from a fresh read when the session changed meanwhile). Cancels are safe to
+    repeat (a finished or cancelled task is refused with 400), so a failed abort can be
+    retried. An abort that was not confirmed for every step records no abort."""
     session = load_session(ctx, session_id)
     plan = load_session_plan(ctx.store, session, plan_id)
     if plan.state == "aborted":
@@ -206,6 +209,18 @@ def abort(ctx: Context, *, plan_id: str, session_id: str) -> AbortResponse:
         raise
     cancelled = outcomes.count("cancelled")
     finished = len(outcomes) - cancelled
+    _record_abort(ctx, session_id, plan_id, cancelled, finished)
+    return AbortResponse(
+        status="aborted", cancelled_tasks=cancelled, already_finished_tasks=finished
+    )
+
+
+@on_concurrent_change
+def _record_abort(ctx: Context, session_id: str, plan_id: str, cancelled: int, finished: int):
+    session = load_session(ctx, session_id)
+    plan = load_session_plan(ctx.store, session, plan_id)
+    if plan.state != "executing" or session.current_plan_id != plan.plan_id:
+        return  # recorded meanwhile (a concurrent abort, or the run seen ending as aborted)
     who = ctx.caller.user_id or session.user_id
     ctx.store.save(
         session,
@@ -216,9 +231,6 @@ def abort(ctx: Context, *, plan_id: str, session_id: str) -> AbortResponse:
                       outcome="aborted", by=who, cancelled=cancelled,
                       already_finished=finished)],
     )  # fmt: skip
-    return AbortResponse(
-        status="aborted", cancelled_tasks=cancelled, already_finished_tasks=finished
-    )
 
 
 def _note(store: SessionStore, session: SessionRecord, text: str, **metadata) -> None:

@@ -81,7 +81,9 @@ def _call_once(operation: Operation, ctx: Context, inputs: dict[str, Any], key: 
     try:
         result = operation.call(ctx, **inputs)
     except DashboardError as error:
-        if error.status >= 500:  # a fault: a retry may succeed
+        if error.status >= 500 or isinstance(error, Conflict):
+            # A fault, or a state that changes ("being approved", "try again in N s"): a retry
+            # with the same key must see what holds then, not this answer replayed for a day.
             store.release_idempotency_key(scoped)
         else:
             answer = json.dumps(error_content(error.code, error.message))

@@ -251,6 +251,25 @@ async def test_approve_timeout_with_the_status_unknown_keeps_the_claim(
     assert orchestrator.approve_route.call_count == 2
 
 
+async def test_an_unknown_approval_of_a_plan_the_orchestrator_forgot_frees_the_session(
+    dashboard: Dashboard, orchestrator
+):
+    """The approve answer was lost, then the orchestrator restarted and forgot the plan: the next
+    approve says so, and the session takes a new request (it is not held by a plan that can
+    never run)."""
+    session_id, plan_id = await dashboard.plan_ready()
+    orchestrator.approve_route.side_effect = httpx.ReadTimeout("timed out")
+    orchestrator.plan_status_route.side_effect = httpx.ReadTimeout("timed out")
+    assert_error(await dashboard.approve(plan_id, session_id), 504, "orchestrator_timeout")
+
+    orchestrator.plan_status_route.side_effect = httpx.Response(404, json={"detail": "Not found"})
+    assert_error(await dashboard.approve(plan_id, session_id), 502, "orchestrator_lost_track")
+    said = (await dashboard.session(session_id))["messages"][-1]["content"]
+    assert "no longer knows this plan" in said
+    orchestrator.restore()
+    assert (await dashboard.chat(session_id, FIRST_REQUEST))["plan"] is not None
+
+
 async def test_a_lost_approve_answer_is_settled_at_the_next_action_and_abort_refuses_to_guess(
     dashboard: Dashboard, orchestrator
 ):

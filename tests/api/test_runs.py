@@ -91,7 +91,33 @@ async def test_a_paused_dispatch_is_approved_but_not_started(dashboard: Dashboar
     reply = (await dashboard.session(session_id))["messages"][-1]["content"]
     assert "paused" in reply and "Insufficient agent capacity" in reply
     assert (await dashboard.poll(plan_id)).json()["overall_status"] == "paused"
+    # Nothing can be followed or cancelled from here: it does not hold the session.
+    assert (await dashboard.chat(session_id, "Deploy the billing service to staging"))["plan"]
 
+
+async def test_an_abort_cancels_once_even_when_the_session_changed_meanwhile(
+    dashboard: Dashboard, orchestrator
+):
+    """Only the record of the abort is written again after a concurrent change: the cancels
+    are not sent twice, and the answer counts what this abort cancelled."""
+    from shared.store import get_store
+    from shared.store.records import NewMessage
+
+    session_id, plan_id = await dashboard.executing()
+    plain_cancel = orchestrator.cancel_route.side_effect
+    store = get_store()
+
+    def cancel_while_the_session_changes(request: httpx.Request, task_id: str):
+        if orchestrator.cancel_route.call_count == 1:  # another write lands meanwhile
+            store.save(store.get_session(session_id),
+                       messages=[NewMessage(role="user", content="hello")])  # fmt: skip
+        return plain_cancel(request, task_id)
+
+    orchestrator.cancel_route.side_effect = cancel_while_the_session_changes
+    answer = await dashboard.action(plan_id, "abort", session_id)
+
+    assert answer.json() == {"status": "aborted", "cancelled_tasks": 3, "already_finished_tasks": 0}
+    assert orchestrator.cancel_route.call_count == 3
 
 async def test_approving_a_plan_the_orchestrator_forgot(dashboard: Dashboard, orchestrator):
     session_id, plan_id = await dashboard.plan_ready()

@@ -85,3 +85,18 @@ async def test_malformed_key_is_a_clear_400(dashboard):
     answer = await dashboard.chat(session_id, DEPLOY, headers={"Idempotency-Key": "bad key!"})
     assert answer.status_code == 400
     assert answer.json()["error"]["code"] == "invalid_request"
+
+
+async def test_a_conflict_is_not_replayed_once_the_state_allows_the_action(dashboard):
+    """A 409 says what holds now ("only a running plan can be aborted"): the same key used
+    again once the plan runs does the work, instead of replaying the refusal for a day."""
+    session_id = await dashboard.new_session()
+    plan = (await dashboard.chat(session_id, DEPLOY)).json()["plan"]["plan_id"]
+    key = {"Idempotency-Key": "abort-when-running"}
+    refused = await dashboard.act(plan, "abort", session_id, headers=key)
+    assert refused.status_code == 409
+    await dashboard.configure(task_seconds=30)
+    assert (await dashboard.act(plan, "approve", session_id)).status_code == 200
+    done = await dashboard.act(plan, "abort", session_id, headers=key)
+    assert done.status_code == 200, done.text
+    assert "Idempotent-Replayed" not in done.headers

@@ -14,6 +14,7 @@ Retry rules (at most `max_attempts`, exponential backoff):
 
 import logging
 import ssl
+import time
 from typing import Any, Literal, TypeVar
 from urllib.parse import urlsplit
 from urllib.request import getproxies
@@ -118,6 +119,35 @@ class OrchestratorClient:
         self._backoff = backoff_seconds
         self._attempt_timeout = timeout
 
+    def _attempt(self, method: str, path: str, kwargs: dict[str, Any]) -> httpx.Response:
+        """One request. Within a request's budget the answer is read as a stream and dropped at
+        the deadline: httpx's timeouts apply to each read, so an answer that trickles in byte by
+        byte would otherwise outlast the budget."""
+        timeout = self._timeout()
+        left = time_left()
+        if left is None:
+            return self._http.request(method, path, timeout=timeout, **kwargs)
+        deadline = time.monotonic() + left
+        request = self._http.build_request(method, path, timeout=timeout, **kwargs)
+        streamed = self._http.send(request, stream=True)
+        try:
+            body = bytearray()
+            for chunk in streamed.iter_bytes():
+                body += chunk
+                if time.monotonic() > deadline:
+                    raise httpx.ReadTimeout("the request's time budget is spent", request=request)
+        finally:
+            streamed.close()
+        # The same answer, whole; its body is decoded already, so it carries no encoding.
+        headers = [
+            (name, value)
+            for name, value in streamed.headers.multi_items()
+            if name.lower() not in ("content-encoding", "content-length")
+        ]
+        return httpx.Response(
+            streamed.status_code, headers=headers, content=bytes(body), request=request
+        )
+
     def _timeout(self) -> httpx.Timeout:
         """An attempt's timeout: the client's, or what is left of the request's budget."""
         seconds = self._attempt_timeout
@@ -143,7 +173,7 @@ class OrchestratorClient:
         try:
             for attempt in retrying:
                 with attempt:
-                    response = self._http.request(method, path, timeout=self._timeout(), **kwargs)
+                    response = self._attempt(method, path, kwargs)
                     if response.status_code >= 500:
                         raise _UpstreamServerError(response)
                     return response

@@ -1,6 +1,8 @@
 """The orchestrator client's backoff between attempts: exponential from `backoff_seconds`,
 at most 2 s, and no wait after the last attempt."""
 
+import socket
+import threading
 import time
 import uuid
 
@@ -117,3 +119,33 @@ def test_a_spent_budget_sends_nothing():
             client.submit_request("Restart nginx", "user-1")
     client.close()
     assert not route.called
+
+
+def test_an_answer_that_trickles_in_is_dropped_at_the_budget():
+    """httpx's timeouts apply to each read: an orchestrator that sends its answer a few bytes at
+    a time, each in time, would outlast the budget. The client reads it against the deadline."""
+    body = b'{"plan_id": "p", "request_id": "r", "status": "executing", "tasks": []}'
+    server = socket.create_server(("127.0.0.1", 0))
+    port = server.getsockname()[1]
+
+    def serve():
+        connection, _ = server.accept()
+        with connection:
+            connection.recv(65536)
+            connection.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+                               b"Content-Length: %d\r\n\r\n" % len(body))  # fmt: skip
+            for start in range(0, len(body), 8):  # about 4 s in all, 0.4 s between reads
+                time.sleep(0.4)
+                try:
+                    connection.sendall(body[start : start + 8])
+                except OSError:
+                    return  # the client gave up, as it should
+
+    threading.Thread(target=serve, daemon=True).start()
+    client = OrchestratorClient(f"http://127.0.0.1:{port}", timeout=30, max_attempts=1)
+    try:
+        with request_budget(1.0), pytest.raises(OrchestratorTimeout):
+            client.plan_status("p")
+    finally:
+        client.close()
+        server.close()

@@ -92,6 +92,48 @@ class MessagePage(Model):
     next_cursor: str | None = Field(default=None, description="Cursor of the next older page")
 
 
+class StepSummary(Model):
+    """A step as a diff names it."""
+
+    name: str
+    work_type: str | None = None
+    estimated_duration: str = Field(description="In words, as the plan view shows it")
+
+
+class ValueChange(Model):
+    before: Any
+    after: Any
+
+
+class TextChange(Model):
+    before: str
+    after: str
+
+
+StepField = Literal["name", "work_type", "parameters", "estimated_duration", "position"]
+
+
+class StepChange(Model):
+    name: str = Field(description="The step's name in this revision")
+    changes: dict[StepField, ValueChange] = Field(
+        description="Only what changed; position (1-based) only for a step that moved against "
+        "the others, not for one shifted by a step added or removed before it"
+    )
+
+
+class PlanDiff(Model):
+    """What a revision changed against the plan it replaces: a comparison of the two plans the
+    orchestrator returned (shared/plandiff.py)."""
+
+    previous_plan_id: str
+    previous_revision: int
+    added: list[StepSummary] = Field(default_factory=empty_list)
+    removed: list[StepSummary] = Field(default_factory=empty_list)
+    changed: list[StepChange] = Field(default_factory=empty_list)
+    duration: TextChange | None = Field(default=None, description="None when it reads the same")
+    risk: TextChange | None = Field(default=None, description="None when unchanged")
+
+
 class DashboardPlanView(Model):
     plan_id: str
     request_id: str
@@ -105,6 +147,11 @@ class DashboardPlanView(Model):
     can_approve: bool
     can_modify: bool
     can_abort: bool
+    revision: int = Field(description="1 for a plan made from a request; +1 per modification")
+    previous_plan_id: str | None = Field(default=None, description="The plan this one replaces")
+    diff: PlanDiff | None = Field(
+        default=None, description="Against the plan this one replaces; None for revision 1"
+    )
 
 
 class ExecutionUpdate(Model):

@@ -132,4 +132,7 @@ def plan_view(
         can_approve=is_current and state == "pending_approval",
         can_modify=is_current and state == "pending_approval",
         can_abort=is_current and state in ("approving", "executing"),
+        revision=plan.revision,
+        previous_plan_id=plan.previous_plan_id,
+        diff=plan.diff,  # computed when the revision was made: no read of the previous plan
     )

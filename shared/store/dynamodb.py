@@ -29,7 +29,7 @@ from typing import Any
 from botocore.exceptions import BotoCoreError, ClientError
 
 from shared.errors import ConcurrentChange, StoreUnavailable
-from shared.models import ChatMessage
+from shared.models import ChatMessage, PlanDiff
 from shared.store.base import (
     apply_plan_changes,
     apply_session_changes,
@@ -164,6 +164,7 @@ def _plan_item(plan: PlanRecord) -> dict:
         "request_id": _s(plan.request_id),
         "original_request": _s(plan.original_request),
         "modifications": _s(json.dumps(plan.modifications)),
+        "revision": _n(plan.revision),
         "state": _s(plan.state),
         "plan": _s(json.dumps(plan.plan, separators=(",", ":"))),
         "dispatched_tasks": _s(
@@ -173,6 +174,9 @@ def _plan_item(plan: PlanRecord) -> dict:
         "version": _n(plan.version),
         "expires_at": _n(plan.expires_at),
     }
+    _optional(item, "previous_plan_id", plan.previous_plan_id)
+    if plan.diff is not None:
+        item["diff"] = _s(plan.diff.model_dump_json())
     if plan.approved_at is not None:
         item["approved_at"] = _s(plan.approved_at.isoformat())
     if plan.dispatch_status is not None:
@@ -192,6 +196,10 @@ def _plan_from_item(item: dict) -> PlanRecord:
         request_id=item["request_id"]["S"],
         original_request=item["original_request"]["S"],
         modifications=json.loads(item["modifications"]["S"]),
+        # Plans stored before revisions existed have neither: revision 1, no diff.
+        revision=int(item.get("revision", {}).get("N", 1)),
+        previous_plan_id=item.get("previous_plan_id", {}).get("S"),
+        diff=PlanDiff.model_validate_json(item["diff"]["S"]) if "diff" in item else None,
         state=item["state"]["S"],
         plan=json.loads(item["plan"]["S"]),
         dispatched_tasks=[DispatchedTask(**t) for t in json.loads(item["dispatched_tasks"]["S"])],

@@ -9,6 +9,7 @@ from shared.models import (
     ChatMessage,
     ExecutionUpdate,
     Model,
+    PlanDiff,
     Role,
     SessionStatus,
     empty_list,
@@ -66,6 +67,11 @@ class PlanRecord(Model):
     # modification request must carry (the orchestrator has no modify endpoint).
     original_request: str
     modifications: list[str] = Field(default_factory=empty_list)
+    # A modification makes a new plan: revision + 1, linked to the plan it replaces, with the
+    # diff against it computed then (the plan view never reads the previous plan).
+    revision: int = 1
+    previous_plan_id: str | None = None
+    diff: PlanDiff | None = None
     state: PlanState = "pending_approval"
     # The plan exactly as GET /api/v1/plan/{request_id} returned it (tasks, summary, complexity).
     plan: dict[str, Any]

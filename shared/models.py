@@ -3,7 +3,7 @@
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
 
 SessionStatus = Literal["idle", "awaiting_plan", "plan_ready", "executing", "completed"]
 Role = Literal["user", "assistant", "system"]
@@ -19,6 +19,20 @@ MessageText = Annotated[
 # is "not found" (404) rather than a validation error, and never reaches DynamoDB. The body
 # limit bounds their size.
 IdText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+MAX_COMMENT_CHARS = 2_000
+
+
+def _blank_is_none(value: Any) -> Any:
+    """A comment of nothing but whitespace is no comment."""
+    if isinstance(value, str):
+        return value.strip() or None
+    return value
+
+
+Comment = Annotated[
+    Annotated[str, StringConstraints(max_length=MAX_COMMENT_CHARS)] | None,
+    BeforeValidator(_blank_is_none),
+]
 
 
 def empty_list() -> list:
@@ -116,8 +130,9 @@ StepField = Literal["name", "work_type", "parameters", "estimated_duration", "po
 class StepChange(Model):
     name: str = Field(description="The step's name in this revision")
     changes: dict[StepField, ValueChange] = Field(
-        description="Only what changed; position (1-based) only for a step that moved against "
-        "the others, not for one shifted by a step added or removed before it"
+        description="Only what changed. parameters: only the keys that differ, on each side "
+        "that has them. position (1-based): only for a step that moved against the others, not "
+        "for one shifted by a step added or removed before it"
     )
 
 
@@ -147,6 +162,12 @@ class DashboardPlanView(Model):
     can_approve: bool
     can_modify: bool
     can_abort: bool
+    approval_expires_at: datetime | None = Field(
+        default=None, description="While it waits for approval: when it can no longer be approved"
+    )
+    expired: bool = Field(
+        default=False, description="Waited too long: it can only be modified (a fresh plan)"
+    )
     revision: int = Field(description="1 for a plan made from a request; +1 per modification")
     previous_plan_id: str | None = Field(default=None, description="The plan this one replaces")
     diff: PlanDiff | None = Field(
@@ -179,6 +200,11 @@ class ChatRequest(_Strict):
 
 class PlanActionRequest(_Strict):
     session_id: IdText
+    comment: Comment = Field(
+        default=None,
+        description="Why (at most 2,000 characters): kept in the history and the audit trail, "
+        "and sent to the orchestrator as the decision's notes",
+    )
 
 
 class ModificationRequest(_Strict):
@@ -232,6 +258,40 @@ class PollResponse(Model):
     steps: list[ExecutionUpdate]
     last_update: datetime  # when the steps were observed
     stale: bool = False  # the last refresh failed: the steps are as observed at last_update
+
+
+AuditAction = Literal[
+    "created",
+    "revised",
+    "approved",
+    "approval_unknown",
+    "rejected",
+    "aborted",
+    "expired",
+    "run_finished",
+]
+
+
+class AuditEntry(Model):
+    """One record of a plan's audit trail: append-only, never changed."""
+
+    id: str = Field(description="UUID; time-ordered (a ULID in UUID form)")
+    plan_id: str
+    session_id: str
+    action: AuditAction
+    actor: str = Field(description="The caller's user id, or 'system'")
+    at: datetime
+    comment: str | None = None
+    outcome: str | None = Field(
+        default=None, description="What the orchestrator confirmed (executing, completed, ...)"
+    )
+    revision: int | None = None
+    previous_plan_id: str | None = None
+
+
+class AuditTrail(Model):
+    plan_id: str
+    entries: list[AuditEntry] = Field(description="Oldest first")
 
 
 class ErrorBody(Model):

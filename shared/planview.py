@@ -41,6 +41,16 @@ def tasks_of(plan: PlanRecord) -> list[dict[str, Any]]:
     return sorted(plan.plan.get("tasks", []), key=lambda t: t.get("order", 0))
 
 
+def step_name(task: dict[str, Any], index: int) -> str:
+    return str(task.get("name") or f"Step {index}")
+
+
+def step_duration(task: dict[str, Any]) -> str:
+    """In words; a step without an estimate reads as under a minute, as its total counts it."""
+    seconds = (task.get("resource_requirements") or {}).get("estimated_duration_seconds", 0)
+    return duration_in_words(seconds)
+
+
 def total_resources(tasks: list[dict[str, Any]]) -> dict[str, int]:
     """Duration adds up (tasks run in turn); GPU memory and cores are the peak any task needs."""
     needs = [t.get("resource_requirements") or {} for t in tasks]
@@ -96,7 +106,7 @@ def plan_view(
     known = {u.step_index: u.status for u in updates or []}
     unknown = STEP_STATUS_WITHOUT_UPDATES.get(plan.state, "pending")
     statuses = [known.get(i, unknown) for i in range(1, len(tasks) + 1)]
-    names = [t.get("name", f"Step {i}") for i, t in enumerate(tasks, start=1)]
+    names = [step_name(t, i) for i, t in enumerate(tasks, start=1)]
     done = [step_status == "completed" for step_status in statuses]
     steps = [
         {
@@ -105,9 +115,7 @@ def plan_view(
             "work_type": task.get("work_type"),
             "agent_type": task.get("agent_type"),
             "depends_on": task.get("depends_on", []),
-            "estimated_duration": duration_in_words(
-                (task.get("resource_requirements") or {}).get("estimated_duration_seconds", 0)
-            ),
+            "estimated_duration": step_duration(task),
             "checked": step_status == "completed",
             "status": step_status,
             "description": step_description(task),

@@ -1,6 +1,11 @@
 """Typed domain errors. The HTTP edge maps each class to one status; nothing matches on text."""
 
 
+def error_content(code: str, message: str) -> dict:
+    """The one JSON error shape, for every error answer of either host."""
+    return {"error": {"code": code, "message": message}}
+
+
 class DashboardError(Exception):
     """Base class: `code` is the machine-readable error code, `status` the HTTP status."""
 
@@ -10,6 +15,9 @@ class DashboardError(Exception):
     def __init__(self, message: str):
         super().__init__(message)
         self.message = message
+
+    def content(self) -> dict:
+        return error_content(self.code, self.message)
 
 
 class InvalidInput(DashboardError):
@@ -37,6 +45,19 @@ class Conflict(DashboardError):
 class ConcurrentChange(Conflict):
     """The session or plan changed between the read and the conditional write: the work may be
     tried again from a fresh read (shared/services/retries.py)."""
+
+
+class PlanExpired(Conflict):
+    """The plan waited for approval longer than APPROVAL_TTL_SECONDS: it can no longer be
+    approved, only modified (a fresh plan) or rejected."""
+
+    code = "plan_expired"
+
+
+class SessionBusy(Conflict):
+    """The session cannot be deleted now: a run is executing or an approval is in flight."""
+
+    code = "session_busy"
 
 
 class StoreUnavailable(DashboardError):

@@ -10,7 +10,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from starlette.datastructures import Headers
 from starlette.responses import JSONResponse, Response
 
-from shared.web.errors import error_content
+from shared.errors import error_content
 
 CORS_REFUSED = "cors_refused"
 _BODY_HEADERS = {"content-type", "content-length"}

@@ -20,10 +20,6 @@ INTERNAL_ERROR = "Something went wrong on our side."
 TOO_LARGE = "The request body is too large."
 
 
-def error_content(code: str, message: str) -> dict:
-    return {"error": {"code": code, "message": message}}
-
-
 def describe_validation_errors(errors: Iterable[Mapping[str, Any]]) -> str:
     """Name the fields and what is wrong with them, without echoing what was sent. `errors` are
     pydantic's, located as both frameworks locate them ("body", "query", "header" or "path"

@@ -27,23 +27,20 @@ from fastapi.responses import JSONResponse
 from starlette.datastructures import Headers
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from shared.errors import DashboardError
+from shared.errors import DashboardError, error_content
 from shared.identity import Caller, caller_from
 from shared.orchestrator.factory import close_orchestrator
 from shared.services.context import Context
 from shared.settings import Settings, get_settings
-from shared.web.conditional import NOT_MODIFIED
 from shared.web.errors import (
     ERROR_RESPONSES,
     HTTP_CODES,
     INTERNAL_ERROR,
     TOO_LARGE,
     describe_validation_errors,
-    error_content,
     logger,
 )
-from shared.web.idempotency import call_once
-from shared.web.operations import MAX_BODY_BYTES, Answer, Operation
+from shared.web.operations import MAX_BODY_BYTES, NO_BODY, Answer, Operation, perform
 from shared.web.providers import settings_dependency
 from shared.web.signatures import KEYWORD, Markers, route_parameters, with_signature
 
@@ -57,7 +54,11 @@ async def caller_dependency(
 
 
 MARKERS = Markers(
-    depends=Depends, header=Header, query=Query, body=Body, caller=caller_dependency,
+    depends=Depends,
+    header=Header,
+    query=Query,
+    body=Body,
+    caller=caller_dependency,
     async_context=True,
 )
 
@@ -67,14 +68,24 @@ def _json(status: int, code: str, message: str, headers=None) -> JSONResponse:
 
 
 def _endpoint(operation: Operation):
-    async def endpoint(response: Response, ctx: Context, idempotency_key=None, **inputs):
+    async def endpoint(
+        response: Response, ctx: Context, idempotency_key=None, if_none_match=None, **inputs
+    ):
         # The use case blocks (botocore, httpx): one hop to the thread pool for all of it, and
         # the answer is serialised back on the event loop.
-        result = await run_in_threadpool(call_once, operation, ctx, inputs, idempotency_key)
+        result = await run_in_threadpool(
+            perform,
+            operation,
+            ctx,
+            inputs,
+            idempotency_key=idempotency_key,
+            if_none_match=if_none_match,
+        )
         if not isinstance(result, Answer):
             return result
-        if result.status == NOT_MODIFIED:
-            return Response(status_code=NOT_MODIFIED, headers=result.headers)
+        status = result.status or operation.status_code
+        if status in NO_BODY:
+            return Response(status_code=status, headers=result.headers)
         if result.status is not None:  # a replayed answer, exactly as it was first given
             return JSONResponse(result.body, status_code=result.status, headers=result.headers)
         response.headers.update(result.headers)

@@ -24,25 +24,23 @@ from aws_lambda_powertools.logging import correlation_paths
 from pydantic import BaseModel
 
 from shared import metrics as app_metrics
-from shared.errors import DashboardError
+from shared.errors import DashboardError, error_content
 from shared.identity import Caller, caller_from
 from shared.services.context import Context
 from shared.settings import Settings
-from shared.web.conditional import NOT_MODIFIED
 from shared.web.errors import (
     INTERNAL_ERROR,
     TOO_LARGE,
     describe_validation_errors,
-    error_content,
     logger,
 )
-from shared.web.idempotency import call_once
-from shared.web.operations import MAX_BODY_BYTES, Answer, Operation
+from shared.web.operations import MAX_BODY_BYTES, NO_BODY, Answer, Operation, perform
 from shared.web.providers import settings_dependency
 from shared.web.signatures import Markers, route_parameters, with_signature
 
 REQUEST_ID_HEADER = "x-request-id"
 DEFAULT_METRICS_NAMESPACE = "ChiffonDashboard"
+
 
 def caller_dependency(
     request: Request, settings: Annotated[Settings, Depends(settings_dependency)]
@@ -73,14 +71,16 @@ def _read_json(text: str) -> Any:
 
 
 def _route(operation: Operation):
-    def route(ctx: Context, idempotency_key=None, **inputs) -> Response:
-        result = call_once(operation, ctx, inputs, idempotency_key)
+    def route(ctx: Context, idempotency_key=None, if_none_match=None, **inputs) -> Response:
+        result = perform(
+            operation, ctx, inputs, idempotency_key=idempotency_key, if_none_match=if_none_match
+        )
         app_metrics.answered(operation.name, result)
-        if isinstance(result, Answer) and result.status == NOT_MODIFIED:
-            return Response(NOT_MODIFIED, headers=result.headers)
-        if isinstance(result, Answer):
-            return _json(result.status or operation.status_code, result.body, result.headers)
-        return _json(operation.status_code, result)
+        answer = result if isinstance(result, Answer) else Answer(result)
+        status = answer.status or operation.status_code
+        if status in NO_BODY:
+            return Response(status, headers=answer.headers)
+        return _json(status, answer.body, answer.headers)
 
     with_signature(route, route_parameters(operation, MARKERS))
     route.__name__ = operation.name

@@ -13,8 +13,14 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from shared.orchestrator.deadline import request_budget
+from shared.services import conditional, idempotency
+from shared.services.context import Context
+
 _PARAM = re.compile(r"{(\w+)}")
 MAX_BODY_BYTES = 64 * 1024  # a chat message is at most 10,000 characters; nothing needs more
+NOT_MODIFIED = 304
+NO_BODY = frozenset({204, NOT_MODIFIED})  # answered with headers only
 
 
 @dataclass(frozen=True)
@@ -42,8 +48,8 @@ class Operation:
     query: type | None = None  # a pydantic model of the query parameters
     status_code: int = 200
     needs_orchestrator: bool = True
-    idempotent: bool = False  # honours an Idempotency-Key header (shared/web/idempotency.py)
-    conditional: bool = False  # answers with an ETag; If-None-Match (shared/web/conditional.py)
+    idempotent: bool = False  # honours an Idempotency-Key (shared/services/idempotency.py)
+    conditional: bool = False  # answers with an ETag, honours If-None-Match (.../conditional.py)
     tags: tuple[str, ...] = ()
     summary: str | None = None
     in_schema: bool = True
@@ -55,3 +61,35 @@ class Operation:
     @property
     def path_params(self) -> tuple[str, ...]:
         return tuple(_PARAM.findall(self.path))
+
+
+def perform(
+    operation: Operation,
+    ctx: Context,
+    inputs: dict[str, Any],
+    *,
+    idempotency_key: str | None = None,
+    if_none_match: str | None = None,
+) -> Any:
+    """What both hosts do with a request they have read: the use case within the request's time
+    budget for the orchestrator, at most once per Idempotency-Key; a conditional operation's
+    answer carries its ETag, or is 304 (no body) when If-None-Match names it."""
+    request = idempotency.fingerprint(operation.path, inputs) if idempotency_key else ""
+    with request_budget(ctx.settings.request_budget_seconds):
+        result = idempotency.once(
+            ctx,
+            idempotency_key,
+            request,
+            operation.status_code,
+            lambda: operation.call(ctx, **inputs),
+        )
+    if isinstance(result, idempotency.Replayed):
+        return Answer(result.body, {"Idempotent-Replayed": "true"}, result.status)
+    if not operation.conditional:
+        return result
+    answer = result if isinstance(result, Answer) else Answer(result)
+    tag = conditional.etag(answer.body)
+    headers = {**answer.headers, "ETag": tag}
+    if conditional.still_current(tag, if_none_match):
+        return Answer(None, headers, NOT_MODIFIED)
+    return Answer(answer.body, headers, answer.status)

@@ -8,11 +8,11 @@ from dataclasses import dataclass
 from typing import Annotated, Any
 
 from shared.identity import Caller
+from shared.services.conditional import HEADER as IF_NONE_MATCH
 from shared.services.context import Context
+from shared.services.idempotency import HEADER, KEY_PATTERN
 from shared.settings import Settings
 from shared.store import SessionStore
-from shared.web.conditional import HEADER as IF_NONE_MATCH
-from shared.web.idempotency import HEADER, KEY_PATTERN
 from shared.web.operations import Operation
 from shared.web.providers import orchestrator_dependency, settings_dependency, store_dependency
 

@@ -12,6 +12,7 @@ from shared import metrics
 from shared.errors import InvalidInput, OrchestratorError
 from shared.models import MAX_MESSAGE_CHARS, ChatMessage, DashboardPlanView, SessionStatus
 from shared.orchestrator.answers import PlanAnswer, RequestAnswer
+from shared.plandiff import diff_in_words, plan_diff
 from shared.planview import plan_view
 from shared.services.context import Context
 from shared.services.loading import load_session, load_session_plan
@@ -127,10 +128,12 @@ def _unplanned_reply(answer: RequestAnswer | PlanAnswer) -> str:
     return f"I could not make a plan for that request ({answer.error or answer.status})."
 
 
-def _plan_reply(view: DashboardPlanView, modified: bool) -> str:
-    opening = "Here is the updated plan." if modified else "Here is the plan."
+def _plan_reply(view: DashboardPlanView) -> str:
+    opening = "Here is the plan. "
+    if view.diff is not None:  # a revision: say what changed before the plan itself
+        opening = f"Here is the updated plan. {diff_in_words(view.revision, view.diff)}\n\n"
     return (
-        f"{opening} {view.summary}\n\n{view.checklist}\n\n"
+        f"{opening}{view.summary}\n\n{view.checklist}\n\n"
         f"Estimated duration: {view.estimated_duration}. Risk: {view.risk_level}.\n"
         "Approve it, reject it, or tell me what to change."
     )
@@ -197,9 +200,15 @@ def chat_turn(
         original_request=target.original_request if target else message,
         modifications=[*target.modifications, message] if target else [],
         plan=planned.model_dump(mode="json"),
+        revision=target.revision + 1 if target else 1,
+        previous_plan_id=target.plan_id if target else None,
         created_at=now,
         expires_at=claimed.expires_at,
     )
+    if target:
+        # Compared now, while both plans are at hand: the view of a revision never reads the
+        # plan it replaces, and the diff holds as long as the revision does.
+        plan.diff = plan_diff(target, plan)
     view = plan_view(plan, is_current=True)
     session, (reply,) = store.save(
         claimed,
@@ -209,7 +218,7 @@ def chat_turn(
         messages=[
             NewMessage(
                 role="assistant",
-                content=_plan_reply(view, modified=target is not None),
+                content=_plan_reply(view),
                 metadata={"plan_id": plan.plan_id, "request_id": request.request_id},
             )
         ],

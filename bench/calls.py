@@ -27,6 +27,10 @@ message or touches a plan is one TransactWriteItems.
 - chat modification / modify: as above plus GetItem of the plan under review (its original
   request and earlier changes must be sent along); its id is only known from the session, so the
   two reads are sequential (2 GetItem), and the second transaction also supersedes the old plan.
+  The new plan is a revision: the diff against the plan it replaces is computed from that read
+  and stored with the new plan item, so it costs no call here.
+- get plan (revision): as get plan, one Query. The view of a revision carries its diff, stored
+  with it when it was made: the plan it replaces is never read again.
 - approve: GetItem session + plan; claim (session executing, plan approving) in one transaction
   before the non-idempotent approve; the task ids (given only once) in a second.
 - reject: GetItem session + plan; a transaction that claims the rejection (session idle, plan
@@ -54,6 +58,7 @@ MIN_DYNAMODB = {
     "chat: new request": {"GetItem": 1, "TransactWriteItems": 2},
     "get plan": {"Query": 1},
     "chat: modification": {"GetItem": 2, "TransactWriteItems": 2},
+    "get plan (revision)": {"Query": 1},  # the diff is in the revision's own item
     "modify": {"GetItem": 2, "TransactWriteItems": 2},
     "reject": {"GetItem": 2, "TransactWriteItems": 2},
     "chat: new request (after reject)": {"GetItem": 1, "TransactWriteItems": 2},
@@ -78,6 +83,7 @@ def min_orchestrator(endpoint: str, steps: int) -> dict[str, int]:
         return {"request": 1, "plan": 1}
     return {
         "get plan": {"plan_status": 1},
+        "get plan (revision)": {"plan_status": 1},
         "approve": {"approve": 1},
         "reject": {"approve": 1},
         "status (run going)": {"task_status": steps},  # the interval's one refresh

@@ -85,6 +85,7 @@ async def main() -> None:
             {"session_id": session, "message": "also scale it afterwards"},
         )
         plan = turn["plan"]["plan_id"]
+        await call("get plan (revision)", "GET", f"/plan/{plan}")
         turn = await call("modify", "POST", f"/plan/{plan}/modify",
                           {"plan_id": plan, "session_id": session,
                            "user_message": "do not scale it after all"})  # fmt: skip

@@ -44,6 +44,9 @@ class Settings(BaseSettings):
     # A chat turn or approval that was cut off (a Lambda timeout, a store outage while undoing)
     # leaves its claim behind; after this long the claim no longer blocks the session.
     stale_claim_seconds: int = Field(default=120, ge=1)
+    # A plan waiting for approval longer than this can no longer be approved (409 plan_expired):
+    # what was planned a day ago may no longer hold. A modification makes a fresh plan.
+    approval_ttl_seconds: int = Field(default=24 * 3600, ge=1)
 
 
 @lru_cache(maxsize=1)

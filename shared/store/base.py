@@ -5,8 +5,10 @@ from typing import TYPE_CHECKING, Protocol
 
 from shared.models import ChatMessage
 from shared.store.records import (
+    AuditRecord,
     IdempotencyRecord,
     Lease,
+    NewAuditEntry,
     NewMessage,
     PlanChanges,
     PlanRecord,
@@ -41,10 +43,24 @@ class SessionStore(Protocol):
         messages: list[NewMessage] | tuple[NewMessage, ...] = (),
         new_plan: PlanRecord | None = None,
         plan_update: tuple[PlanRecord, PlanChanges] | None = None,
+        audit: list[NewAuditEntry] | tuple[NewAuditEntry, ...] = (),
     ) -> tuple[SessionRecord, list[ChatMessage]]:
-        """Apply `changes` to `session` (as read, at its version), append `messages`, and put
-        `new_plan` or apply a plan update, atomically. Returns the new session and messages.
-        Raises Conflict when the session or plan changed since it was read, NotFound when gone."""
+        """Apply `changes` to `session` (as read, at its version), append `messages` and `audit`
+        entries, and put `new_plan` or apply a plan update, atomically. Returns the new session
+        and messages. Raises Conflict when the session or plan changed since it was read,
+        NotFound when gone."""
+        ...
+
+    def list_audit(self, plan_id: str) -> list[AuditRecord]:
+        """The plan's live audit entries, oldest first (one Query of AUDIT# in its partition).
+        They outlive the plan and its session when those are deleted."""
+        ...
+
+    def delete_session(self, session: SessionRecord) -> None:
+        """Remove the session, its messages, its plans and their status snapshots, but not their
+        audit entries; the session item goes last. The session must be marked `deleting` first
+        (a save), so nothing writes to it meanwhile; a call that fails half way is finished by
+        calling again."""
         ...
 
     def list_messages(
@@ -126,6 +142,14 @@ def session_activity_key(session: SessionRecord) -> str:
     return f"{activity}#{session.session_id}"
 
 
+def audit_sort_key(entry_ulid: "ULID") -> str:
+    return f"AUDIT#{entry_ulid}"
+
+
+def build_audit(new: NewAuditEntry, entry_ulid: "ULID", timestamp: datetime) -> AuditRecord:
+    return AuditRecord(id=str(entry_ulid.to_uuid()), at=timestamp, **new.model_dump())
+
+
 def build_message(
     session_id: str, new: NewMessage, message_ulid: "ULID", timestamp: datetime
 ) -> ChatMessage:
@@ -149,7 +173,7 @@ def apply_session_changes(
         "expires_at": int((now + ttl).timestamp()),
     }
     if changes is not None:
-        for field in ("status", "current_request_id", "current_plan_id"):
+        for field in ("status", "current_request_id", "current_plan_id", "deleting"):
             value = getattr(changes, field)
             if value is not None:
                 update[field] = value

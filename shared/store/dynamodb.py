@@ -5,6 +5,8 @@
 | message | SESSION#<session_id>  | MSG#<ulid>  |
 | plan    | PLAN#<plan_id>        | META        |
 | status  | PLAN#<plan_id>        | STATUS      |
+| audit   | PLAN#<plan_id>        | AUDIT#<ulid>|
+| link    | SESSION#<session_id>  | PLAN#<id>   |
 
 Session items also carry the keys of the owner index (template.yaml), which lists a person's
 sessions newest activity first: `session_owner` (the user id) and `session_activity` (the last
@@ -14,6 +16,11 @@ Messages are items of their own so a history is never bounded by the 400 KB item
 Every session change is a Put conditioned on the version that was read; a change that also adds
 messages or touches a plan is one TransactWriteItems. Reads never Scan.
 
+A plan's audit entries sit in its partition too (append-only Puts, each carrying the owner), so
+they outlive the plan item and the session when those are deleted. A session lists its plans by
+link items in its own partition, written (and renewed) with each write of the plan, so deleting
+a session finds every plan of it with the one Query that finds its messages.
+
 A running plan's status snapshot sits in the plan's partition, so a poll reads the plan and its
 snapshot with one Query; the refresher claims it with a conditional Put (a lease, the last
 observation kept in it) and writes what it observed with a second, conditional on still holding
@@ -22,6 +29,7 @@ the lease.
 
 import json
 import logging
+import time
 import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -33,6 +41,8 @@ from shared.models import ChatMessage, PlanDiff
 from shared.store.base import (
     apply_plan_changes,
     apply_session_changes,
+    audit_sort_key,
+    build_audit,
     build_message,
     message_sort_key,
     new_message_id,
@@ -40,9 +50,11 @@ from shared.store.base import (
 )
 from shared.store.cursor import decode_cursor, decode_session_cursor, encode_cursor
 from shared.store.records import (
+    AuditRecord,
     DispatchedTask,
     IdempotencyRecord,
     Lease,
+    NewAuditEntry,
     NewMessage,
     PlanChanges,
     PlanRecord,
@@ -61,6 +73,9 @@ logger = logging.getLogger(__name__)
 OWNER_INDEX = "SessionsByOwner"
 OWNER_KEY = "session_owner"
 ACTIVITY_KEY = "session_activity"
+
+BATCH_WRITE_LIMIT = 25  # DynamoDB's most requests in one BatchWriteItem
+BATCH_ATTEMPTS = 4
 
 _UNAVAILABLE_CODES = {
     "ProvisionedThroughputExceededException",
@@ -109,6 +124,8 @@ def _session_item(record: SessionRecord) -> dict:
     }
     _optional(item, "current_request_id", record.current_request_id)
     _optional(item, "current_plan_id", record.current_plan_id)
+    if record.deleting:
+        item["deleting"] = {"BOOL": True}
     return item
 
 
@@ -121,6 +138,7 @@ def _session_from_item(item: dict) -> SessionRecord:
         last_activity=datetime.fromisoformat(item["last_activity"]["S"]),
         current_request_id=item.get("current_request_id", {}).get("S"),
         current_plan_id=item.get("current_plan_id", {}).get("S"),
+        deleting=item.get("deleting", {}).get("BOOL", False),
         version=int(item["version"]["N"]),
         expires_at=int(item["expires_at"]["N"]),
     )
@@ -179,6 +197,8 @@ def _plan_item(plan: PlanRecord) -> dict:
         item["diff"] = _s(plan.diff.model_dump_json())
     if plan.approved_at is not None:
         item["approved_at"] = _s(plan.approved_at.isoformat())
+    if plan.expired_at is not None:
+        item["expired_at"] = _s(plan.expired_at.isoformat())
     if plan.dispatch_status is not None:
         item["dispatch_status"] = _s(plan.dispatch_status)
     if plan.final_steps is not None:
@@ -189,6 +209,7 @@ def _plan_item(plan: PlanRecord) -> dict:
 
 def _plan_from_item(item: dict) -> PlanRecord:
     approved_at = item.get("approved_at")
+    expired_at = item.get("expired_at")
     return PlanRecord(
         plan_id=item["plan_id"]["S"],
         session_id=item["session_id"]["S"],
@@ -207,8 +228,55 @@ def _plan_from_item(item: dict) -> PlanRecord:
         final_steps=json.loads(item["final_steps"]["S"]) if "final_steps" in item else None,
         created_at=datetime.fromisoformat(item["created_at"]["S"]),
         approved_at=datetime.fromisoformat(approved_at["S"]) if approved_at else None,
+        expired_at=datetime.fromisoformat(expired_at["S"]) if expired_at else None,
         version=int(item["version"]["N"]),
         expires_at=int(item["expires_at"]["N"]),
+    )
+
+
+def _plan_link_item(plan: PlanRecord, expires_at: int) -> dict:
+    """The session's pointer to one of its plans: it lives as long as the plan item does."""
+    return {
+        "PK": _s(f"SESSION#{plan.session_id}"),
+        "SK": _s(f"PLAN#{plan.plan_id}"),
+        "plan_id": _s(plan.plan_id),
+        "expires_at": _n(expires_at),
+    }
+
+
+def _audit_item(entry: AuditRecord, sort_key: str, expires_at: int) -> dict:
+    item = {
+        "PK": _s(f"PLAN#{entry.plan_id}"),
+        "SK": _s(sort_key),
+        "id": _s(entry.id),
+        "session_id": _s(entry.session_id),
+        "user_id": _s(entry.user_id),
+        "action": _s(entry.action),
+        "actor": _s(entry.actor),
+        "at": _s(entry.at.isoformat()),
+        "expires_at": _n(expires_at),
+    }
+    _optional(item, "comment", entry.comment)
+    _optional(item, "outcome", entry.outcome)
+    _optional(item, "previous_plan_id", entry.previous_plan_id)
+    if entry.revision is not None:
+        item["revision"] = _n(entry.revision)
+    return item
+
+
+def _audit_from_item(item: dict, plan_id: str) -> AuditRecord:
+    return AuditRecord(
+        id=item["id"]["S"],
+        plan_id=plan_id,
+        session_id=item["session_id"]["S"],
+        user_id=item["user_id"]["S"],
+        action=item["action"]["S"],
+        actor=item["actor"]["S"],
+        at=datetime.fromisoformat(item["at"]["S"]),
+        comment=item.get("comment", {}).get("S"),
+        outcome=item.get("outcome", {}).get("S"),
+        revision=int(item["revision"]["N"]) if "revision" in item else None,
+        previous_plan_id=item.get("previous_plan_id", {}).get("S"),
     )
 
 
@@ -343,6 +411,7 @@ class DynamoDBSessionStore:
         messages: list[NewMessage] | tuple[NewMessage, ...] = (),
         new_plan: PlanRecord | None = None,
         plan_update: tuple[PlanRecord, PlanChanges] | None = None,
+        audit: list[NewAuditEntry] | tuple[NewAuditEntry, ...] = (),
     ) -> tuple[SessionRecord, list[ChatMessage]]:
         now = utcnow()
         updated = apply_session_changes(session, changes, now, self._ttl)
@@ -375,8 +444,13 @@ class DynamoDBSessionStore:
                     }
                 }
             )
+            link = _plan_link_item(new_plan, updated.expires_at)
+            writes.append({"Put": {"TableName": self._table, "Item": link}})
         if plan_update is not None:
             plan, plan_changes = plan_update
+            # The plan lives on with the session: so does the session's link to it.
+            link = _plan_link_item(plan, updated.expires_at)
+            writes.append({"Put": {"TableName": self._table, "Item": link}})
             writes.append(
                 {
                     "Put": {
@@ -390,6 +464,15 @@ class DynamoDBSessionStore:
                     }
                 }
             )
+        for new in audit:
+            entry_ulid = new_message_id()
+            item = _audit_item(
+                build_audit(new, entry_ulid, now), audit_sort_key(entry_ulid), updated.expires_at
+            )
+            # Append-only: an entry is never written over.
+            put = {"TableName": self._table, "Item": item,
+                   "ConditionExpression": "attribute_not_exists(PK)"}  # fmt: skip
+            writes.append({"Put": put})
 
         if len(writes) == 1:
             self._call("put_item", **session_put)
@@ -465,14 +548,75 @@ class DynamoDBSessionStore:
         answer = self._call(
             "query",
             TableName=self._table,
-            KeyConditionExpression="PK = :pk",
-            ExpressionAttributeValues={":pk": _s(f"PLAN#{plan_id}")},
+            # META and STATUS, not the audit entries (AUDIT#... sorts before both).
+            KeyConditionExpression="PK = :pk AND SK BETWEEN :meta AND :status",
+            ExpressionAttributeValues={
+                ":pk": _s(f"PLAN#{plan_id}"),
+                ":meta": _s("META"),
+                ":status": _s("STATUS"),
+            },
             ConsistentRead=True,
         )
         items = {i["SK"]["S"]: i for i in answer.get("Items", []) if self._live(i)}
         plan = _plan_from_item(items["META"]) if "META" in items else None
         snapshot = _snapshot_from_item(plan_id, items["STATUS"]) if "STATUS" in items else None
         return plan, snapshot
+
+    def _query_all(self, **query: Any) -> list[dict]:
+        """Every item a Query finds, page after page (a page stops at 1 MB read)."""
+        items: list[dict] = []
+        while True:
+            answer = self._call("query", TableName=self._table, **query)
+            items += answer.get("Items", [])
+            if "LastEvaluatedKey" not in answer:
+                return items
+            query["ExclusiveStartKey"] = answer["LastEvaluatedKey"]
+
+    def list_audit(self, plan_id: str) -> list[AuditRecord]:
+        items = self._query_all(
+            KeyConditionExpression="PK = :pk AND begins_with(SK, :audit)",
+            ExpressionAttributeValues={":pk": _s(f"PLAN#{plan_id}"), ":audit": _s("AUDIT#")},
+            ConsistentRead=True,
+        )
+        return [_audit_from_item(i, plan_id) for i in items if self._live(i)]
+
+    def delete_session(self, session: SessionRecord) -> None:
+        # Every item of the session's partition, expired or not: its messages and plan links.
+        items = self._query_all(
+            KeyConditionExpression="PK = :pk",
+            ExpressionAttributeValues={":pk": _s(f"SESSION#{session.session_id}")},
+            ProjectionExpression="PK, SK, plan_id",
+            ConsistentRead=True,
+        )
+        messages, links = [], []
+        plan_ids = {session.current_plan_id} - {None}
+        for item in items:
+            key = {"PK": item["PK"], "SK": item["SK"]}
+            if item["SK"]["S"].startswith("MSG#"):
+                messages.append(key)
+            elif item["SK"]["S"].startswith("PLAN#"):
+                links.append(key)
+                plan_ids.add(item["plan_id"]["S"])
+        plans = [key for p in sorted(plan_ids) for key in (_plan_key(p), _status_key(p))]
+        # The links go after the plans they find: a retry after a fault finds what is left.
+        self._delete_keys(plans + messages)
+        self._delete_keys(links)
+        self._call("delete_item", TableName=self._table, Key=_session_key(session.session_id))
+
+    def _delete_keys(self, keys: list[dict]) -> None:
+        """BatchWriteItem, 25 deletes a call; what it leaves unprocessed (throttled) is sent
+        again a few times, then the delete is given up as a store fault (a retry finishes it)."""
+        for start in range(0, len(keys), BATCH_WRITE_LIMIT):
+            chunk = keys[start : start + BATCH_WRITE_LIMIT]
+            requests = [{"DeleteRequest": {"Key": key}} for key in chunk]
+            for attempt in range(BATCH_ATTEMPTS):
+                answer = self._call("batch_write_item", RequestItems={self._table: requests})
+                requests = answer.get("UnprocessedItems", {}).get(self._table, [])
+                if not requests:
+                    break
+                time.sleep(0.05 * 2**attempt)
+            else:
+                raise StoreUnavailable("The session store is busy; try again shortly.")
 
     def _conditional_put(self, item: dict, condition: str, values: dict) -> bool:
         try:

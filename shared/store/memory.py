@@ -16,6 +16,8 @@ from shared.models import ChatMessage
 from shared.store.base import (
     apply_plan_changes,
     apply_session_changes,
+    audit_sort_key,
+    build_audit,
     build_message,
     message_sort_key,
     new_message_id,
@@ -23,8 +25,10 @@ from shared.store.base import (
 )
 from shared.store.cursor import decode_cursor, decode_session_cursor, encode_cursor
 from shared.store.records import (
+    AuditRecord,
     IdempotencyRecord,
     Lease,
+    NewAuditEntry,
     NewMessage,
     PlanChanges,
     PlanRecord,
@@ -59,6 +63,8 @@ class InMemorySessionStore:
         self._idempotency: dict[str, IdempotencyRecord] = {}
         # Per plan: its status snapshot, the refresh lease (token, until) and the expiry.
         self._snapshots: dict[str, tuple[StatusSnapshot, str | None, datetime | None, int]] = {}
+        # Per plan: its audit entries by sort key, each with its expiry.
+        self._audit: dict[str, dict[str, tuple[AuditRecord, int]]] = {}
 
     @staticmethod
     def _live(expires_at: int) -> bool:
@@ -93,6 +99,7 @@ class InMemorySessionStore:
         messages: list[NewMessage] | tuple[NewMessage, ...] = (),
         new_plan: PlanRecord | None = None,
         plan_update: tuple[PlanRecord, PlanChanges] | None = None,
+        audit: list[NewAuditEntry] | tuple[NewAuditEntry, ...] = (),
     ) -> tuple[SessionRecord, list[ChatMessage]]:
         # Check every condition first, then write: all or nothing.
         current = self.get_session(session.session_id)
@@ -123,7 +130,26 @@ class InMemorySessionStore:
         if plan_update is not None:
             plan, plan_changes = plan_update
             self._plans[plan.plan_id] = apply_plan_changes(plan, plan_changes, updated.expires_at)
+        for new in audit:
+            entry_ulid = new_message_id()
+            trail = self._audit.setdefault(new.plan_id, {})
+            entry = build_audit(new, entry_ulid, now)
+            trail[audit_sort_key(entry_ulid)] = (entry, updated.expires_at)
         return updated, added
+
+    @_atomic
+    def list_audit(self, plan_id: str) -> list[AuditRecord]:
+        trail = self._audit.get(plan_id, {})
+        return [trail[key][0] for key in sorted(trail) if self._live(trail[key][1])]
+
+    @_atomic
+    def delete_session(self, session: SessionRecord) -> None:
+        for plan_id in [p for p, r in self._plans.items() if r.session_id == session.session_id]:
+            del self._plans[plan_id]
+            self._snapshots.pop(plan_id, None)  # the audit entries stay
+        self._messages.pop(session.session_id, None)
+        self._message_keys.pop(session.session_id, None)
+        self._sessions.pop(session.session_id, None)
 
     @_atomic
     def list_messages(
@@ -247,4 +273,8 @@ class InMemorySessionStore:
         for plan_id in [p for p, held in self._snapshots.items() if not self._live(held[3])]:
             del self._snapshots[plan_id]
             removed += 1
+        for trail in self._audit.values():
+            for key in [k for k, (_, exp) in trail.items() if not self._live(exp)]:
+                del trail[key]
+                removed += 1
         return removed

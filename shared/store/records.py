@@ -6,6 +6,8 @@ from typing import Any, Literal
 from pydantic import Field
 
 from shared.models import (
+    AuditAction,
+    AuditEntry,
     ChatMessage,
     ExecutionUpdate,
     Model,
@@ -45,6 +47,8 @@ class SessionRecord(Model):
     last_activity: datetime
     current_request_id: str | None = None
     current_plan_id: str | None = None
+    # Being deleted (DELETE /session): gone for every request but the delete that finishes it.
+    deleting: bool = False
     version: int = 1
     expires_at: int
 
@@ -84,6 +88,9 @@ class PlanRecord(Model):
     final_steps: list[ExecutionUpdate] | None = None
     created_at: datetime
     approved_at: datetime | None = None
+    # When an approval first found it expired (APPROVAL_TTL_SECONDS): recorded once, with its
+    # audit entry, by the write that sets this.
+    expired_at: datetime | None = None
     version: int = 1
     expires_at: int
 
@@ -100,6 +107,7 @@ class SessionChanges(Model):
     status: SessionStatus | None = None
     current_request_id: str | None = None
     current_plan_id: str | None = None
+    deleting: bool | None = None
     # Names of optional fields to clear (set to None), since None above means 'unchanged'.
     clear: frozenset[Literal["current_request_id", "current_plan_id"]] = frozenset()
 
@@ -110,6 +118,28 @@ class PlanChanges(Model):
     dispatch_status: str | None = None
     final_steps: list[ExecutionUpdate] | None = None
     approved_at: datetime | None = None
+    expired_at: datetime | None = None
+
+
+class NewAuditEntry(Model):
+    """An entry to append to a plan's audit trail; the store gives it its id, time and expiry
+    (the session's, at the time of writing)."""
+
+    plan_id: str
+    session_id: str
+    user_id: str  # the plan's owner: the trail stays readable, owner-scoped, after a delete
+    action: AuditAction
+    actor: str
+    comment: str | None = None
+    outcome: str | None = None
+    revision: int | None = None
+    previous_plan_id: str | None = None
+
+
+class AuditRecord(AuditEntry):
+    """A stored audit entry, with its owner."""
+
+    user_id: str
 
 
 class StoredPage(Model):

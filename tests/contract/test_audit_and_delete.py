@@ -1,0 +1,143 @@
+"""The audit trail (PLAN#<id>/AUDIT#<ulid>) and the deletion of a session, on the in-memory store,
+moto and DynamoDB Local."""
+
+import uuid
+from datetime import timedelta
+
+import pytest
+
+from shared.errors import Conflict
+from shared.store.records import (
+    Lease,
+    NewAuditEntry,
+    NewMessage,
+    PlanChanges,
+    SessionChanges,
+    StatusSnapshot,
+    utcnow,
+)
+from tests.contract.test_store_contract import a_plan, user
+
+
+def entry(plan, action: str, actor: str = "alice", **fields) -> NewAuditEntry:
+    return NewAuditEntry(plan_id=plan.plan_id, session_id=plan.session_id, user_id=plan.user_id,
+                         action=action, actor=actor, **fields)  # fmt: skip
+
+
+def session_with_plan(store, owner: str = "alice"):
+    session = store.create_session(owner)
+    plan = a_plan(session)
+    session, _ = store.save(
+        session,
+        changes=SessionChanges(status="plan_ready", current_plan_id=plan.plan_id),
+        messages=[user("deploy web")],
+        new_plan=plan,
+        audit=[entry(plan, "created")],
+    )
+    return session, store.get_plan(plan.plan_id)
+
+
+def test_audit_entries_are_kept_oldest_first_with_who_what_and_when(store):
+    before = utcnow()
+    session, plan = session_with_plan(store)
+    store.save(
+        session,
+        changes=SessionChanges(status="executing"),
+        plan_update=(plan, PlanChanges(state="executing")),
+        audit=[entry(plan, "approved", comment="ship it", outcome="executing", revision=2,
+                     previous_plan_id="p-1")],
+    )  # fmt: skip
+
+    trail = store.list_audit(plan.plan_id)
+
+    assert [e.action for e in trail] == ["created", "approved"]
+    approved = trail[1]
+    assert (approved.actor, approved.comment, approved.outcome) == ("alice", "ship it", "executing")
+    assert (approved.revision, approved.previous_plan_id) == (2, "p-1")
+    assert (approved.plan_id, approved.session_id, approved.user_id) == (
+        plan.plan_id, session.session_id, "alice"
+    )  # fmt: skip
+    assert trail[0].comment is None and trail[0].outcome is None and trail[0].revision is None
+    assert all(uuid.UUID(e.id) for e in trail)
+    assert trail[0].id < trail[1].id  # time-ordered ids
+    assert before <= trail[0].at <= trail[1].at <= utcnow()
+    assert store.list_audit(str(uuid.uuid4())) == []
+
+
+def test_an_audit_entry_is_written_with_its_state_change_or_not_at_all(store):
+    session, plan = session_with_plan(store)
+    store.save(session, plan_update=(plan, PlanChanges(state="rejected")))
+    with pytest.raises(Conflict):  # the plan changed since it was read: nothing is written
+        store.save(store.get_session(session.session_id),
+                   plan_update=(plan, PlanChanges(state="aborted")),
+                   audit=[entry(plan, "aborted")])  # fmt: skip
+    assert [e.action for e in store.list_audit(plan.plan_id)] == ["created"]
+
+
+def test_the_plan_and_its_snapshot_are_read_without_the_audit_entries(store, backend, request):
+    session, plan = session_with_plan(store)
+    for action in ("approved", "run_finished"):
+        session, _ = store.save(session, audit=[entry(plan, action)])
+    lease = Lease(token="t", taken_at=utcnow(), interval=timedelta(seconds=2))
+    assert store.claim_status_refresh(plan, None, lease)
+    snapshot = StatusSnapshot(plan_id=plan.plan_id, plan_version=plan.version, steps=[],
+                              observed_at=utcnow().replace(microsecond=0))  # fmt: skip
+    assert store.save_status_snapshot(snapshot, lease, plan.expires_at)
+    read = []
+    if backend != "memory":  # count what the one Query of the plan's partition returns
+        store._client.meta.events.register(
+            "after-call.dynamodb.Query", lambda parsed, **_: read.append(len(parsed["Items"]))
+        )
+
+    assert store.get_plan_with_status(plan.plan_id) == (plan, snapshot)
+    assert read == ([] if backend == "memory" else [2])  # META and STATUS, no AUDIT#
+
+
+def test_the_expiry_mark_and_the_deleting_mark_are_stored(store):
+    session, plan = session_with_plan(store)
+    seen = utcnow().replace(microsecond=0)
+    session, _ = store.save(session, plan_update=(plan, PlanChanges(expired_at=seen)))
+    assert store.get_plan(plan.plan_id).expired_at == seen
+    session, _ = store.save(session, changes=SessionChanges(deleting=True))
+    assert store.get_session(session.session_id).deleting is True
+
+
+def test_deleting_a_session_removes_its_messages_plans_and_snapshots_but_not_the_audit(store):
+    session, first = session_with_plan(store)
+    second = a_plan(session)
+    session, _ = store.save(
+        session,
+        changes=SessionChanges(current_plan_id=second.plan_id),
+        messages=[user(f"m{i}") for i in range(60)],  # more than one batch of deletes
+        new_plan=second,
+        plan_update=(first, PlanChanges(state="superseded")),
+        audit=[entry(second, "revised")],
+    )
+    lease = Lease(token="t", taken_at=utcnow(), interval=timedelta(seconds=2))
+    assert store.claim_status_refresh(first, None, lease)
+    other, other_plan = session_with_plan(store, owner="bob")
+    session, _ = store.save(session, changes=SessionChanges(deleting=True))
+
+    store.delete_session(session)
+
+    assert store.get_session(session.session_id) is None
+    assert store.list_messages(session.session_id, limit=100).messages == []
+    for plan in (first, second):
+        assert store.get_plan(plan.plan_id) is None
+        assert store.get_plan_with_status(plan.plan_id) == (None, None)
+    assert [e.action for e in store.list_audit(first.plan_id)] == ["created"]
+    assert [e.action for e in store.list_audit(second.plan_id)] == ["revised"]
+    # Another session is untouched.
+    assert store.get_session(other.session_id) == other
+    assert store.get_plan(other_plan.plan_id) == other_plan
+    assert len(store.list_messages(other.session_id, limit=10).messages) == 1
+    store.delete_session(session)  # again: nothing left to do, no error
+
+
+def test_a_deleted_session_takes_no_more_writes(store):
+    session, plan = session_with_plan(store)
+    marked, _ = store.save(session, changes=SessionChanges(deleting=True))
+    store.delete_session(marked)
+    with pytest.raises(Conflict):
+        store.save(marked, messages=[NewMessage(role="assistant", content="late")])
+    assert store.list_messages(session.session_id, limit=10).messages == []

@@ -79,6 +79,10 @@ export class Api {
     return (await this.request("POST", path, body)).data;
   }
 
+  async delete(path) {
+    await this.request("DELETE", path); // 204: no body
+  }
+
   listSessions(cursor, limit = 20) {
     const query = new URLSearchParams({ limit: String(limit) });
     if (cursor) query.set("cursor", cursor);
@@ -106,12 +110,22 @@ export class Api {
     return this.get(`/plan/${encodeURIComponent(planId)}`);
   }
 
-  approve(planId, sessionId) {
-    return this.post(`/plan/${encodeURIComponent(planId)}/approve`, { session_id: sessionId });
+  deleteSession(sessionId) {
+    return this.delete(`/session/${encodeURIComponent(sessionId)}`);
   }
 
-  reject(planId, sessionId) {
-    return this.post(`/plan/${encodeURIComponent(planId)}/reject`, { session_id: sessionId });
+  /** comment: what the person wrote with their decision; sent only when there is one. */
+  approve(planId, sessionId, comment = "") {
+    return this.post(`/plan/${encodeURIComponent(planId)}/approve`, decision(sessionId, comment));
+  }
+
+  reject(planId, sessionId, comment = "") {
+    return this.post(`/plan/${encodeURIComponent(planId)}/reject`, decision(sessionId, comment));
+  }
+
+  /** {plan_id, entries: [AuditEntry]}, oldest first. */
+  audit(planId) {
+    return this.get(`/plan/${encodeURIComponent(planId)}/audit`);
   }
 
   modify(planId, sessionId, userMessage) {
@@ -137,6 +151,23 @@ export class Api {
   }
 }
 
+function decision(sessionId, comment) {
+  const body = { session_id: sessionId };
+  const text = (comment || "").trim();
+  if (text) body.comment = text;
+  return body;
+}
+
+// Refusals whose code says more than the status: what happened, and what the person can do.
+const REFUSALS = {
+  session_busy:
+    "a run is still going in this session (or an approval is on its way). Abort the run or " +
+    "wait until it has finished, then try again.",
+  plan_expired:
+    "the plan waited too long for approval and has expired. Ask for a fresh plan: send " +
+    "your request again.",
+};
+
 /** An error in words a person can act on; `doing` says what failed ("Sending your message"). */
 export function describeError(doing, error) {
   const detail = error && error.message ? error.message : String(error);
@@ -159,6 +190,7 @@ export function describeError(doing, error) {
     case 404:
       return `${doing} failed: not found. It does not exist or belongs to someone else. ${said}`;
     case 409:
+      if (REFUSALS[error.code]) return `${doing} failed: ${REFUSALS[error.code]} (${detail})`;
       return `${doing} failed: not possible in the current state. ${said}`;
     case 413:
       return `${doing} failed: the text is too long. ${said}`;

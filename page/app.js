@@ -3,7 +3,8 @@
 // lands back in the same session and run.
 
 import { Api, describeError } from "./api.js";
-import { hidePlan, renderPlan, updatePlan } from "./plan.js";
+import { auditItems } from "./audit.js";
+import { hidePlan, isExpired, renderPlan, updatePlan } from "./plan.js";
 import {
   byActivity,
   forgetSession,
@@ -12,7 +13,7 @@ import {
   rememberSession,
   saveIdentity,
 } from "./storage.js";
-import { isRunning, sessionBadge } from "./words.js";
+import { formatTime, isRunning, sessionBadge, wasDispatched } from "./words.js";
 
 const $ = (id) => document.getElementById(id);
 
@@ -30,6 +31,9 @@ const state = {
   sessions: [],
   sessionsCursor: null,
   sessionsFromApi: true,
+  comments: new Map(), // "approve:<plan id>" -> a comment typed but not yet accepted by the API
+  expiryTimer: null, // re-reads a pending plan once its approval deadline has passed
+  auditOpen: false,
 };
 
 const api = new Api(() => state.identity);
@@ -52,31 +56,30 @@ function clearError() {
   alertFrom = null;
 }
 
-function formatTime(iso) {
-  if (!iso) return "";
-  const date = new Date(iso);
-  if (Number.isNaN(date.getTime())) return String(iso);
-  return date.toLocaleString(undefined, {
-    day: "numeric",
-    month: "short",
-    hour: "2-digit",
-    minute: "2-digit",
-    second: "2-digit",
-  });
-}
-
-/** A confirmation in a real <dialog>; resolves true only when the person confirms. */
-function confirmDialog({ title, text, confirm, cancel }) {
+/**
+ * A confirmation in a real <dialog>. With `comment` (the text to start with; "" for none) it
+ * has an optional comment field. Resolves {confirmed, comment}: confirmed only when the person
+ * confirms; comment is what the field holds then, kept by the caller even on a "no".
+ */
+function confirmDialog({ title, text, confirm, cancel, comment = null }) {
   const dialog = $("confirm");
   $("confirm-title").textContent = title;
   $("confirm-text").textContent = text;
   $("confirm-ok").textContent = confirm;
   $("confirm-cancel").textContent = cancel;
+  $("confirm-comment-field").hidden = comment === null;
+  $("confirm-comment").value = comment ?? "";
   dialog.returnValue = "";
   return new Promise((resolve) => {
-    dialog.addEventListener("close", () => resolve(dialog.returnValue === "confirm"), {
-      once: true,
-    });
+    dialog.addEventListener(
+      "close",
+      () =>
+        resolve({
+          confirmed: dialog.returnValue === "confirm",
+          comment: comment === null ? "" : $("confirm-comment").value,
+        }),
+      { once: true },
+    );
     dialog.showModal();
     $("confirm-cancel").focus(); // the safe choice has the focus
   });
@@ -121,6 +124,7 @@ function describeIdentity() {
 
 $("identity").addEventListener("submit", async (event) => {
   event.preventDefault();
+  document.body.dataset.ready = "false"; // until the sessions (and the open one) are read again
   state.identity = {
     userId: $("user-id").value.trim(),
     baseUrl: $("base-url").value.trim(),
@@ -132,6 +136,7 @@ $("identity").addEventListener("submit", async (event) => {
   await loadSessions({ reset: true });
   const { sessionId, planId } = parseAddress();
   if (sessionId) await openSession(sessionId, { planId });
+  document.body.dataset.ready = "true";
 });
 
 // Sessions list ----------------------------------------------------------------------------------
@@ -308,6 +313,7 @@ function showSessionState() {
   const session = state.session;
   $("session-title").textContent = session ? sessionLabel(session) : "No session open";
   const line = $("session-state");
+  $("delete-session").hidden = !session;
   if (!session) {
     line.replaceChildren();
     return;
@@ -318,7 +324,9 @@ function showSessionState() {
 /** Empty the view, then show `session` (a ChatSession, or null for none) in it. */
 function resetView(session) {
   stopPolling();
+  stopExpiryTimer();
   state.openToken += 1;
+  $("session-note").textContent = "";
   state.session = session ? { ...session, messages: undefined } : null;
   state.messageIds = new Set();
   state.olderCursor = session?.older_messages_cursor || null;
@@ -327,6 +335,7 @@ function resetView(session) {
   state.overall = null;
   $("messages").replaceChildren();
   hidePlan();
+  showAudit(null);
   appendMessages(session?.messages || []);
   updateOlderButton();
   showSessionState();
@@ -435,15 +444,55 @@ $("composer-input").addEventListener("keydown", (event) => {
 
 // The plan and its run ---------------------------------------------------------------------------
 
+function planAddress(planId) {
+  const session = encodeURIComponent(state.session?.session_id || "");
+  return `#/session/${session}/plan/${encodeURIComponent(planId)}`;
+}
+
 function showPlan(plan, { keepRun = false } = {}) {
-  if (!keepRun || state.plan?.plan_id !== plan.plan_id) {
+  const another = state.plan?.plan_id !== plan.plan_id;
+  if (!keepRun || another) {
     stopPolling();
     state.runSteps = new Map();
     state.overall = null;
   }
   state.plan = plan;
-  renderPlan(plan, state.runSteps, state.overall);
+  renderPlan(plan, state.runSteps, state.overall, planAddress);
+  watchExpiry(plan);
   setAddress();
+  if (another) showAudit(null);
+  if (state.auditOpen) loadAudit();
+}
+
+function stopExpiryTimer() {
+  clearTimeout(state.expiryTimer);
+  state.expiryTimer = null;
+}
+
+const LONGEST_TIMER_MS = 2_147_483_647; // setTimeout's limit (about 24 days)
+
+/** A plan waiting for approval is read again once its deadline passes, so the card says so. */
+function watchExpiry(plan) {
+  stopExpiryTimer();
+  if (plan.status !== "pending_approval" || isExpired(plan) || !plan.approval_expires_at) return;
+  const deadline = new Date(plan.approval_expires_at).getTime();
+  if (Number.isNaN(deadline)) return;
+  // A second after the deadline, and never sooner than a few seconds, so a clock that differs a
+  // little from the API's does not make the page ask again and again.
+  const wait = Math.min(LONGEST_TIMER_MS, Math.max(deadline - Date.now() + 1000, 3000));
+  const { plan_id: planId } = plan;
+  const token = state.openToken;
+  state.expiryTimer = setTimeout(async () => {
+    if (token !== state.openToken || state.plan?.plan_id !== planId) return;
+    try {
+      const fresh = await api.getPlan(planId);
+      if (token === state.openToken && state.plan?.plan_id === planId) {
+        showPlan(fresh, { keepRun: true });
+      }
+    } catch (error) {
+      if (token === state.openToken) showError("Reading the plan again", error);
+    }
+  }, wait);
 }
 
 async function openPlan(planId) {
@@ -454,7 +503,7 @@ async function openPlan(planId) {
     showPlan(plan);
     // A plan that was ever dispatched: one poll gives its steps' status, and keeps polling
     // while the run goes on.
-    if (!["pending_approval", "rejected", "superseded"].includes(plan.status)) startPolling();
+    if (wasDispatched(plan.status)) startPolling();
   } catch (error) {
     if (token === state.openToken) showError("Opening the plan", error);
   }
@@ -507,40 +556,77 @@ async function runFinished(planId, openToken) {
     if (openToken !== state.openToken || state.plan?.plan_id !== planId) return;
     state.plan = plan;
     updatePlan(plan, state.runSteps, state.overall);
+    if (state.auditOpen) loadAudit();
   } catch (error) {
     if (openToken === state.openToken) showError("Reading the finished plan", error);
   }
   await refreshSession();
 }
 
+let lastRefusal = null; // the error of the latest plan action that failed
+
 async function planAction(button, doing, action) {
   clearError();
   button.disabled = true;
+  lastRefusal = null;
   try {
     return await action();
   } catch (error) {
     showError(doing, error);
+    lastRefusal = error;
     return null;
   } finally {
     button.disabled = false;
   }
 }
 
+/**
+ * Ask for a decision with an optional comment. The comment is kept per plan and decision until
+ * the API has accepted it, so a "no", or a refusal, loses nothing typed. Resolves the comment to
+ * send, or null when the person did not confirm.
+ */
+async function decide(kind, plan, dialog) {
+  const key = `${kind}:${plan.plan_id}`;
+  const answer = await confirmDialog({ ...dialog, comment: state.comments.get(key) ?? "" });
+  if (answer.comment.trim()) state.comments.set(key, answer.comment);
+  else state.comments.delete(key);
+  return answer.confirmed ? answer.comment.trim() : null;
+}
+
+/** After a decision was refused: an expired plan is read again, so the card says it expired. */
+async function afterRefusal(planId) {
+  const error = lastRefusal;
+  if (error?.code !== "plan_expired" || state.plan?.plan_id !== planId) return;
+  const token = state.openToken;
+  try {
+    const plan = await api.getPlan(planId);
+    if (token === state.openToken && state.plan?.plan_id === planId) {
+      showPlan(plan, { keepRun: true });
+    }
+  } catch {
+    // The refusal is already said in the alert; the card stays as it was.
+  }
+}
+
 $("approve").addEventListener("click", async () => {
   const plan = state.plan;
   const steps = plan.steps.length;
-  const yes = await confirmDialog({
+  const comment = await decide("approve", plan, {
     title: "Approve this plan?",
     text: `${steps} step${steps === 1 ? "" : "s"} will run now (risk: ${plan.risk_level}, ` +
       `estimated ${plan.estimated_duration}). You can abort while it runs.`,
     confirm: "Yes, approve and run",
     cancel: "Cancel",
   });
-  if (!yes) return;
+  if (comment === null) return;
   const answer = await planAction($("approve"), "Approving the plan", () =>
-    api.approve(plan.plan_id, state.session.session_id),
+    api.approve(plan.plan_id, state.session.session_id, comment),
   );
-  if (!answer) return;
+  if (!answer) {
+    await afterRefusal(plan.plan_id);
+    return;
+  }
+  state.comments.delete(`approve:${plan.plan_id}`);
   showPlan(answer.plan, { keepRun: true });
   $("plan-title").focus(); // the Approve button is gone; the card says what happens now
   startPolling();
@@ -549,10 +635,21 @@ $("approve").addEventListener("click", async () => {
 
 $("reject").addEventListener("click", async () => {
   const plan = state.plan;
+  const comment = await decide("reject", plan, {
+    title: "Reject this plan?",
+    text: "Nothing of it runs. You can ask for another plan afterwards.",
+    confirm: "Yes, reject the plan",
+    cancel: "Cancel",
+  });
+  if (comment === null) return;
   const answer = await planAction($("reject"), "Rejecting the plan", () =>
-    api.reject(plan.plan_id, state.session.session_id),
+    api.reject(plan.plan_id, state.session.session_id, comment),
   );
-  if (!answer) return;
+  if (!answer) {
+    await afterRefusal(plan.plan_id);
+    return;
+  }
+  state.comments.delete(`reject:${plan.plan_id}`);
   state.overall = answer.status;
   try {
     showPlan(await api.getPlan(plan.plan_id), { keepRun: true });
@@ -570,7 +667,7 @@ $("abort").addEventListener("click", async () => {
     confirm: "Yes, abort the run",
     cancel: "Keep running",
   });
-  if (!yes) return;
+  if (!yes.confirmed) return;
   const answer = await planAction($("abort"), "Aborting the run", () =>
     api.abort(plan.plan_id, state.session.session_id),
   );
@@ -578,7 +675,88 @@ $("abort").addEventListener("click", async () => {
   state.overall = answer.status;
   updatePlan({ ...plan, can_abort: false }, state.runSteps, state.overall);
   startPolling(); // one more look: the steps' final status, then it stops
+  if (state.auditOpen) loadAudit();
   await refreshSession();
+});
+
+// The audit trail ---------------------------------------------------------------------------
+
+/** Show `trail` (an AuditTrail) in the card's audit section; null empties it. */
+function showAudit(trail) {
+  $("audit-list").replaceChildren(...(trail ? auditItems(trail, state.identity.userId) : []));
+}
+
+async function loadAudit() {
+  const planId = state.plan?.plan_id;
+  if (!planId) return;
+  const token = state.openToken;
+  const status = $("audit-status");
+  status.textContent = "Loading the audit trail…";
+  try {
+    const trail = await api.audit(planId);
+    if (token !== state.openToken || state.plan?.plan_id !== planId) return;
+    showAudit(trail);
+    const count = (trail.entries || []).length;
+    status.textContent = `${count} entr${count === 1 ? "y" : "ies"}, read ${formatTime(new Date())}.`;
+  } catch (error) {
+    if (token !== state.openToken) return;
+    status.textContent = "The audit trail could not be read.";
+    showError("Reading the audit trail", error);
+  }
+}
+
+function setAuditOpen(open) {
+  state.auditOpen = open;
+  $("audit").hidden = !open;
+  const toggle = $("audit-toggle");
+  toggle.setAttribute("aria-expanded", String(open));
+  toggle.textContent = open ? "Hide audit trail" : "Show audit trail";
+}
+
+$("audit-toggle").addEventListener("click", () => {
+  setAuditOpen(!state.auditOpen);
+  if (state.auditOpen) loadAudit();
+});
+
+$("audit-refresh").addEventListener("click", loadAudit);
+
+// Deleting a session ----------------------------------------------------------------------
+
+/** The session is gone (deleted, or not there any more): out of the list and off the screen. */
+function dropSession(sessionId) {
+  forgetSession(state.identity, sessionId);
+  state.sessions = state.sessions.filter((s) => s.session_id !== sessionId);
+  if (state.session?.session_id === sessionId) closeSession();
+  else renderSessions();
+}
+
+$("delete-session").addEventListener("click", async () => {
+  const session = state.session;
+  if (!session) return;
+  const answer = await confirmDialog({
+    title: "Delete this session?",
+    text: "Its conversation and plans are removed for good. The audit trail of its plans " +
+      "(who decided what, and when) is kept.",
+    confirm: "Yes, delete the session",
+    cancel: "Keep the session",
+  });
+  if (!answer.confirmed) return;
+  clearError();
+  const button = $("delete-session");
+  button.disabled = true;
+  try {
+    await api.deleteSession(session.session_id);
+  } catch (error) {
+    showError("Deleting the session", error);
+    if (error.status === 404) dropSession(session.session_id); // already gone
+    return;
+  } finally {
+    button.disabled = false;
+  }
+  dropSession(session.session_id);
+  $("session-note").textContent =
+    "Session deleted: its conversation and plans are gone; their audit trail is kept.";
+  $("session-title").focus();
 });
 
 $("change-form").addEventListener("submit", async (event) => {
@@ -622,6 +800,9 @@ window.addEventListener("hashchange", () => {
   if (sessionId && sessionId !== state.session?.session_id) {
     clearError();
     openSession(sessionId, { planId });
+  } else if (sessionId && planId && planId !== state.plan?.plan_id) {
+    clearError(); // a link to another plan of this session (e.g. the revision it replaces)
+    openPlan(planId);
   }
 });
 

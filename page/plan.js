@@ -1,8 +1,17 @@
-// The plan card: summary, numbered steps with their live status, risk, duration, resources.
+// The plan card: its revision and what changed since the one it replaces, until when it can be
+// approved, summary, numbered steps with their live status, risk, duration, resources.
 // The card's elements are in index.html; this fills them. Steps are drawn once per plan and then
 // updated in place, so the live region announces only the step that changed.
 
-import { planBadge, planWord, riskBadge, stepBadge } from "./words.js";
+import { diffItems, markedSteps } from "./diff.js";
+import {
+  formatTime,
+  planBadge,
+  planWord,
+  riskBadge,
+  stepBadge,
+  wasDispatched,
+} from "./words.js";
 
 const $ = (id) => document.getElementById(id);
 
@@ -24,7 +33,7 @@ function resourcesInWords(resources) {
   return parts.join(", ");
 }
 
-function stepItem(step) {
+function stepItem(step, marks) {
   const item = document.createElement("li");
   item.className = "step";
   item.dataset.index = String(step.index);
@@ -42,6 +51,13 @@ function stepItem(step) {
   status.className = "step-status-slot";
   line.append(name, separator, status);
   item.append(line);
+  const mark = marks.get(step.name);
+  if (mark) {
+    const tag = document.createElement("p");
+    tag.className = `step-mark ${mark.startsWith("New") ? "mark-new" : "mark-changed"}`;
+    tag.textContent = mark;
+    item.append(tag);
+  }
 
   if (step.description) {
     const description = document.createElement("p");
@@ -63,11 +79,70 @@ function stepItem(step) {
   return item;
 }
 
-/** Draw the whole card for `plan` (a DashboardPlanView). */
-export function renderPlan(plan, runSteps, overall) {
+/** An expired plan: the view says so, or its approval deadline has passed. */
+export function isExpired(plan) {
+  return Boolean(plan.expired) || plan.status === "expired";
+}
+
+/** "Revision 2, replaces revision 1" (a link to it, when it is still there to compare with). */
+function renderRevision(plan, addressOf) {
+  const line = $("plan-revision");
+  if (!plan.revision) {
+    line.replaceChildren();
+    return;
+  }
+  const parts = [`Revision ${plan.revision}`];
+  if (plan.previous_plan_id) {
+    const before = plan.diff?.previous_revision ?? plan.revision - 1;
+    parts.push(", replaces ");
+    if (plan.diff) {
+      const link = document.createElement("a");
+      link.href = addressOf(plan.previous_plan_id);
+      link.textContent = `revision ${before}`;
+      parts.push(link);
+    } else {
+      parts.push(`revision ${before} (no longer stored, so nothing to compare with)`);
+    }
+  }
+  line.replaceChildren(...parts);
+}
+
+/** Until when it can be approved, or that it expired (and when) with what to do instead. */
+function renderExpiry(plan) {
+  const line = $("plan-expiry");
+  line.className = "expiry";
+  if (isExpired(plan)) {
+    line.classList.add("expired");
+    const when = plan.approval_expires_at ? ` on ${formatTime(plan.approval_expires_at)}` : "";
+    line.textContent =
+      `This plan expired${when} before it was approved, so it can no longer be approved. ` +
+      "Ask for a fresh plan: send your request again in the message box.";
+  } else if (plan.status === "pending_approval" && plan.approval_expires_at) {
+    line.textContent = `Can be approved until ${formatTime(plan.approval_expires_at)}.`;
+  } else {
+    line.textContent = "";
+  }
+}
+
+function renderDiff(plan) {
+  const section = $("plan-diff");
+  if (!plan.diff) {
+    section.hidden = true;
+    $("diff-list").replaceChildren();
+    return;
+  }
+  $("diff-title").textContent = `What changed since revision ${plan.diff.previous_revision}`;
+  $("diff-list").replaceChildren(...diffItems(plan.diff));
+  section.hidden = false;
+}
+
+/** Draw the whole card for `plan` (a DashboardPlanView); addressOf(planId) is a plan's link. */
+export function renderPlan(plan, runSteps, overall, addressOf) {
   const card = $("plan");
   card.hidden = false;
   card.dataset.planId = plan.plan_id;
+  renderRevision(plan, addressOf);
+  renderDiff(plan);
   $("plan-summary").textContent = plan.summary;
   $("plan-risk").replaceChildren(riskBadge(plan.risk_level));
   $("plan-duration").textContent = plan.estimated_duration;
@@ -75,14 +150,15 @@ export function renderPlan(plan, runSteps, overall) {
   const list = $("plan-steps");
   if (list.dataset.planId !== plan.plan_id || list.children.length !== plan.steps.length) {
     list.dataset.planId = plan.plan_id;
-    list.replaceChildren(...plan.steps.map(stepItem));
+    const marks = markedSteps(plan.diff);
+    list.replaceChildren(...plan.steps.map((step) => stepItem(step, marks)));
   }
   updatePlan(plan, runSteps, overall);
 }
 
 /** Refresh statuses and actions in place (after a poll or an action). */
 export function updatePlan(plan, runSteps, overall) {
-  const status = overall || plan.status;
+  const status = overall || (isExpired(plan) ? "expired" : plan.status);
   const slot = $("plan-status");
   if (slot.firstChild?.dataset?.status !== status) slot.replaceChildren(planBadge(status));
 
@@ -105,17 +181,23 @@ export function updatePlan(plan, runSteps, overall) {
   }
 
   const progress = $("run-progress");
-  const started = runSteps.size > 0 || !["pending_approval", "rejected", "superseded"].includes(status);
+  const started = runSteps.size > 0 || wasDispatched(status);
   const words = started
     ? `${completed} of ${plan.steps.length} steps completed. Run status: ${planWord(status)}.`
     : "";
   if (progress.textContent !== words) progress.textContent = words;
 
-  $("approve").hidden = !plan.can_approve;
+  renderExpiry(plan);
+  // An expired plan keeps its Approve button, disabled, next to the words that say why.
+  const expired = isExpired(plan);
+  const approve = $("approve");
+  approve.hidden = !(plan.can_approve || expired);
+  approve.disabled = !plan.can_approve;
+  approve.classList.toggle("unavailable", !plan.can_approve);
   $("reject").hidden = !plan.can_approve;
   $("change-form").hidden = !plan.can_modify;
   $("abort").hidden = !plan.can_abort;
-  $("plan-actions").hidden = !(plan.can_approve || plan.can_abort);
+  $("plan-actions").hidden = !(plan.can_approve || plan.can_abort || expired);
 }
 
 export function hidePlan() {
@@ -126,4 +208,7 @@ export function hidePlan() {
   delete list.dataset.planId;
   list.replaceChildren();
   $("run-progress").textContent = "";
+  $("plan-revision").replaceChildren();
+  $("plan-expiry").textContent = "";
+  $("plan-diff").hidden = true;
 }

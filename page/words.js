@@ -7,6 +7,13 @@ export function isRunning(status) {
   return RUNNING.has(status);
 }
 
+// Plan statuses of a plan that was never sent to run: there is no run to follow.
+const NEVER_RAN = new Set(["pending_approval", "rejected", "superseded", "expired"]);
+
+export function wasDispatched(status) {
+  return !NEVER_RAN.has(status);
+}
+
 const PLAN = {
   pending_approval: ["Waiting for your approval", "review"],
   approving: ["Starting", "running"],
@@ -19,6 +26,7 @@ const PLAN = {
   aborted: ["Aborted", "stopped"],
   rejected: ["Rejected", "stopped"],
   superseded: ["Replaced by a newer plan", "stopped"],
+  expired: ["Expired: can no longer be approved", "stopped"],
   paused: ["Paused: no capacity to run it now", "review"],
   // Started, but the orchestrator's answer with the step ids was lost: not followed from here.
   untracked: ["Running, not followed from here (its answer was lost)", "review"],
@@ -72,3 +80,37 @@ export const sessionBadge = (status) => badge(SESSION, status, "session-status")
 export const riskBadge = (risk) => badge(RISK, risk, "risk");
 export const planWord = (status) => lookup(PLAN, status)[0];
 export const stepWord = (status) => lookup(STEP, status)[0];
+
+/** A moment, in the person's own locale and time zone: "14 Mar, 10:02:03". */
+export function formatTime(iso) {
+  if (!iso) return "";
+  const date = new Date(iso);
+  if (Number.isNaN(date.getTime())) return String(iso);
+  return date.toLocaleString(undefined, {
+    day: "numeric",
+    month: "short",
+    hour: "2-digit",
+    minute: "2-digit",
+    second: "2-digit",
+  });
+}
+
+/** "before → after", the arrow said as "to" by a screen reader. */
+export function beforeAfter(before, after) {
+  const span = document.createElement("span");
+  span.className = "before-after";
+  const was = document.createElement("span");
+  was.className = "before";
+  was.append(before);
+  const arrow = document.createElement("span");
+  arrow.setAttribute("aria-hidden", "true");
+  arrow.textContent = " → ";
+  const to = document.createElement("span");
+  to.className = "visually-hidden";
+  to.textContent = " to ";
+  const now = document.createElement("span");
+  now.className = "after";
+  now.append(after);
+  span.append(was, arrow, to, now);
+  return span;
+}

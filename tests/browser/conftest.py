@@ -40,16 +40,24 @@ TASK_SECONDS = 0.3  # what the stack's stand-in gives each dispatched task (test
 expect.set_options(timeout=TIMEOUT_MS)
 
 
-@pytest.fixture(scope="module")
-def stack(tmp_path_factory):
+def running_stack(tmp_path_factory, **settings: str):
+    """The local stack with the browser tests' settings, and `settings` on top (a module that
+    needs another setting, e.g. a short APPROVAL_TTL_SECONDS, starts its own stack with it)."""
     stack = Stack(tmp_path_factory.mktemp("browser-stack") / "dynamodb-data")
     with pytest.MonkeyPatch.context() as env:
         env.setenv("POLL_INTERVAL_MS", "250")  # the page polls at the answer's X-Poll-Interval
         env.setenv("HISTORY_PAGE_SIZE", "6")  # a few turns make an older page of history
         env.setenv("ORCHESTRATOR_TIMEOUT_SECONDS", "3")  # a slowed stand-in gives a 504 soon
+        for name, value in settings.items():
+            env.setenv(name, value)
         stack.start()
     yield stack
     stack.stop()
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory):
+    yield from running_stack(tmp_path_factory)
 
 
 @pytest.fixture
@@ -101,6 +109,9 @@ def sign_in(page: Page, user: str, address: str = "/") -> None:
     page.get_by_label("User id").fill(user)
     page.get_by_role("button", name="Save").click()
     expect(page.get_by_text(f"Working as {user},")).to_be_visible()
+    # The page has read the sessions (and the one in the address) as this user: what the test
+    # does next is not undone by an answer still on its way.
+    expect(page.locator("body")).to_have_attribute("data-ready", "true")
 
 
 def screenshot(page: Page, name: str, tmp_path: Path) -> Path:
@@ -109,3 +120,45 @@ def screenshot(page: Page, name: str, tmp_path: Path) -> Path:
     path = folder / name
     page.screenshot(path=str(path), full_page=True)
     return path
+
+
+# What a person does and looks at on the page ---------------------------------------------
+
+DEPLOY = "build and deploy the api service to staging"
+
+
+def plan_card(page: Page):
+    return page.get_by_role("region", name="Plan")
+
+
+def steps(page: Page):
+    """The plan card's steps (not the items of its diff or audit trail)."""
+    return plan_card(page).get_by_role("list", name="Steps", exact=True).get_by_role("listitem")
+
+
+def step(page: Page, name: str):
+    return steps(page).filter(has_text=name)
+
+
+def conversation(page: Page):
+    return page.get_by_role("log", name="Conversation")
+
+
+def session_title(page: Page):
+    return page.get_by_role("heading", name=re.compile(r"^Session started"))
+
+
+def ask(page: Page, text: str) -> None:
+    """Type a request in the message box and send it with Enter, as most people do."""
+    box = page.get_by_label("Message", exact=True)
+    box.fill(text)
+    box.press("Enter")
+
+
+def confirm(page: Page, title: str, button: str, safe: str = "Cancel") -> None:
+    """Answer the confirmation dialog with `button`; the focus starts on the safe choice."""
+    dialog = page.get_by_role("dialog", name=title)
+    expect(dialog).to_be_visible()
+    expect(dialog.get_by_role("button", name=safe)).to_be_focused()
+    dialog.get_by_role("button", name=button).click()
+    expect(dialog).to_be_hidden()

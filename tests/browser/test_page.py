@@ -10,43 +10,20 @@ import httpx
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.browser.conftest import screenshot, sign_in
+from tests.browser.conftest import (
+    DEPLOY,
+    ask,
+    confirm,
+    conversation,
+    plan_card,
+    screenshot,
+    session_title,
+    sign_in,
+    step,
+    steps,
+)
 
 pytestmark = [pytest.mark.browser, pytest.mark.e2e, pytest.mark.dynamodb_local]
-
-DEPLOY = "build and deploy the api service to staging"
-
-
-def plan_card(page: Page):
-    return page.get_by_role("region", name="Plan")
-
-
-def step(page: Page, name: str):
-    return plan_card(page).get_by_role("listitem").filter(has_text=name)
-
-
-def conversation(page: Page):
-    return page.get_by_role("log", name="Conversation")
-
-
-def session_title(page: Page):
-    return page.get_by_role("heading", name=re.compile(r"^Session started"))
-
-
-def ask(page: Page, text: str) -> None:
-    """Type a request in the message box and send it with Enter, as most people do."""
-    box = page.get_by_label("Message", exact=True)
-    box.fill(text)
-    box.press("Enter")
-
-
-def confirm(page: Page, title: str, button: str, safe: str = "Cancel") -> None:
-    """Answer the confirmation dialog with `button`; the focus starts on the safe choice."""
-    dialog = page.get_by_role("dialog", name=title)
-    expect(dialog).to_be_visible()
-    expect(dialog.get_by_role("button", name=safe)).to_be_focused()
-    dialog.get_by_role("button", name=button).click()
-    expect(dialog).to_be_hidden()
 
 
 def test_a_request_is_reshaped_approved_and_watched_to_the_end(page: Page, tmp_path):
@@ -54,7 +31,7 @@ def test_a_request_is_reshaped_approved_and_watched_to_the_end(page: Page, tmp_p
     card = plan_card(page)
     expect(card).to_be_visible()
     expect(card).to_contain_text("Waiting for your approval")
-    expect(card.get_by_role("listitem")).to_have_count(2)
+    expect(steps(page)).to_have_count(2)
     expect(step(page, "Build artifacts")).to_contain_text("Pending")
     expect(step(page, "Deploy service")).to_contain_text("Pending")
     expect(card).to_contain_text("Risk")
@@ -68,7 +45,7 @@ def test_a_request_is_reshaped_approved_and_watched_to_the_end(page: Page, tmp_p
     # A change, from the card's own field: a new plan with one more step replaces the card.
     page.get_by_label("Request a change").fill("also set up monitoring")
     page.get_by_role("button", name="Send change").click()
-    expect(card.get_by_role("listitem")).to_have_count(3)
+    expect(steps(page)).to_have_count(3)
     expect(step(page, "Set up monitoring")).to_contain_text("Pending")
     expect(conversation(page)).to_contain_text("Here is the updated plan.")
     expect(page.get_by_label("Request a change")).to_have_value("")
@@ -110,6 +87,7 @@ def test_a_cancelled_approval_runs_nothing_and_a_plan_can_be_rejected(page: Page
     expect(card).to_contain_text("Waiting for your approval")
 
     page.get_by_role("button", name="Reject plan").click()
+    confirm(page, "Reject this plan?", "Yes, reject the plan")
     expect(card).to_contain_text("Rejected")
     expect(page.get_by_role("button", name="Approve plan")).to_be_hidden()
     expect(page.get_by_role("button", name="Reject plan")).to_be_hidden()
@@ -126,9 +104,9 @@ def test_a_run_survives_a_reload_and_a_shared_link_and_is_aborted(
     expect(card).to_contain_text("Waiting for your approval")
     page.get_by_role("button", name="Approve plan").click()
     confirm(page, "Approve this plan?", "Yes, approve and run")
-    first = card.get_by_role("listitem").first
+    first = steps(page).first
     expect(first).to_contain_text("Running")
-    expect(card.get_by_role("listitem").nth(1)).to_contain_text("Pending")
+    expect(steps(page).nth(1)).to_contain_text("Pending")
     expect(card).to_contain_text("0 of 2 steps completed. Run status: Running.")
     screenshot(page, "run-in-progress.png", tmp_path)
 
@@ -151,7 +129,7 @@ def test_a_run_survives_a_reload_and_a_shared_link_and_is_aborted(
     page.get_by_role("button", name="Abort run").click()
     confirm(page, "Abort this run?", "Yes, abort the run", safe="Keep running")
     expect(card).to_contain_text("Aborted")
-    expect(card.get_by_role("listitem").last).to_contain_text("Skipped")
+    expect(steps(page).last).to_contain_text("Skipped")
     expect(page.get_by_role("button", name="Abort run")).to_be_hidden()
     expect(conversation(page)).to_contain_text("Aborted.")
 
@@ -169,7 +147,7 @@ def test_refusals_and_failures_are_said_in_words_and_nothing_typed_is_lost(
     sign_in(other, user, stale_address)
     other.get_by_label("Request a change").fill("also set up monitoring")
     other.get_by_role("button", name="Send change").click()
-    expect(plan_card(other).get_by_role("listitem")).to_have_count(3)
+    expect(steps(other)).to_have_count(3)
     other.close()
 
     page.get_by_role("button", name="Approve plan").click()

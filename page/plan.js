@@ -79,7 +79,7 @@ function stepItem(step, marks) {
   return item;
 }
 
-/** An expired plan: the view says so, or its approval deadline has passed. */
+/** An expired plan: it waited for approval past its deadline (the API's word for it). */
 export function isExpired(plan) {
   return Boolean(plan.expired) || plan.status === "expired";
 }
@@ -116,7 +116,7 @@ function renderExpiry(plan) {
     const when = plan.approval_expires_at ? ` on ${formatTime(plan.approval_expires_at)}` : "";
     line.textContent =
       `This plan expired${when} before it was approved, so it can no longer be approved. ` +
-      "Ask for a fresh plan: send your request again in the message box.";
+      "Ask for a fresh plan: request a change, or send your request again.";
   } else if (plan.status === "pending_approval" && plan.approval_expires_at) {
     line.textContent = `Can be approved until ${formatTime(plan.approval_expires_at)}.`;
   } else {
@@ -188,13 +188,14 @@ export function updatePlan(plan, runSteps, overall) {
   if (progress.textContent !== words) progress.textContent = words;
 
   renderExpiry(plan);
-  // An expired plan keeps its Approve button, disabled, next to the words that say why.
-  const expired = isExpired(plan);
+  // An expired plan keeps its Approve button, disabled, next to the words that say why; it can
+  // still be rejected, or changed into a fresh plan.
+  const expired = isExpired(plan) && ["pending_approval", "expired"].includes(plan.status);
   const approve = $("approve");
   approve.hidden = !(plan.can_approve || expired);
   approve.disabled = !plan.can_approve;
   approve.classList.toggle("unavailable", !plan.can_approve);
-  $("reject").hidden = !plan.can_approve;
+  $("reject").hidden = !(plan.can_approve || expired);
   $("change-form").hidden = !plan.can_modify;
   $("abort").hidden = !plan.can_abort;
   $("plan-actions").hidden = !(plan.can_approve || plan.can_abort || expired);

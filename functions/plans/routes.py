@@ -1,11 +1,12 @@
-"""/api/dashboard/plan/{plan_id}: review, approve, reject, modify, follow and abort a plan; and
-/health/ready, the readiness check."""
+"""/api/dashboard/plan/{plan_id}: review, approve, reject, modify, follow and abort a plan, and
+read its audit trail; and /health/ready, the readiness check."""
 
 from shared.errors import InvalidInput
 from shared.ids import canonical_uuid
 from shared.models import (
     AbortResponse,
     ApproveResponse,
+    AuditTrail,
     DashboardPlanView,
     ModificationRequest,
     ModifyResponse,
@@ -14,7 +15,7 @@ from shared.models import (
     RejectResponse,
     StatusResponse,
 )
-from shared.services import health, plans
+from shared.services import audit, health, plans
 from shared.services.chat import chat_turn
 from shared.services.context import Context
 from shared.store.records import utcnow
@@ -28,11 +29,11 @@ def get_plan(ctx: Context, plan_id: str) -> DashboardPlanView:
 
 
 def approve(ctx: Context, plan_id: str, body: PlanActionRequest) -> ApproveResponse:
-    return plans.approve(ctx, plan_id=plan_id, session_id=body.session_id)
+    return plans.approve(ctx, plan_id=plan_id, session_id=body.session_id, comment=body.comment)
 
 
 def reject(ctx: Context, plan_id: str, body: PlanActionRequest) -> RejectResponse:
-    return plans.reject(ctx, plan_id=plan_id, session_id=body.session_id)
+    return plans.reject(ctx, plan_id=plan_id, session_id=body.session_id, comment=body.comment)
 
 
 def modify(ctx: Context, plan_id: str, body: ModificationRequest) -> ModifyResponse:
@@ -60,7 +61,13 @@ def poll(ctx: Context, plan_id: str) -> Answer:
 
 
 def abort(ctx: Context, plan_id: str, body: PlanActionRequest) -> AbortResponse:
-    return plans.abort(ctx, plan_id=plan_id, session_id=body.session_id)
+    return plans.abort(ctx, plan_id=plan_id, session_id=body.session_id, comment=body.comment)
+
+
+def audit_trail(ctx: Context, plan_id: str) -> AuditTrail:
+    """Who decided what about the plan, when, why, and what the orchestrator confirmed; oldest
+    first. Still there after the plan's session was deleted."""
+    return audit.get_audit(ctx, plan_id)
 
 
 def ready(ctx: Context) -> dict:
@@ -81,5 +88,7 @@ OPERATIONS = (
     Operation("GET", PLAN + "/status", status, StatusResponse, conditional=True, **_PLANS),
     Operation("GET", PLAN + "/poll", poll, PollResponse, conditional=True, **_PLANS),
     Operation("POST", PLAN + "/abort", abort, AbortResponse, **ACTION),
+    Operation("GET", PLAN + "/audit", audit_trail, AuditTrail, needs_orchestrator=False,
+              **_PLANS),
     Operation("GET", "/health/ready", ready, dict, tags=("health",)),
 )

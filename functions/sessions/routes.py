@@ -1,5 +1,5 @@
-"""POST /api/dashboard/session, GET /api/dashboard/session/{session_id}[/messages],
-GET /api/dashboard/sessions."""
+"""POST /api/dashboard/session, GET and DELETE /api/dashboard/session/{session_id},
+GET /api/dashboard/session/{session_id}/messages, GET /api/dashboard/sessions."""
 
 from pydantic import BaseModel, Field
 
@@ -37,6 +37,12 @@ def list_sessions(ctx: Context, query: SessionsQuery) -> SessionList:
     return sessions.list_sessions(ctx, cursor=query.cursor, limit=query.limit)
 
 
+def delete_session(ctx: Context, session_id: str) -> None:
+    """Delete the session, its messages and its plans (their audit trails stay). 409
+    session_busy while a run is executing or an approval is in flight."""
+    sessions.delete_session(ctx, session_id)
+
+
 def health(ctx: Context) -> dict:
     """The load balancer's and the deploy check's probe: no identity, no store call."""
     return {"status": "ok"}
@@ -57,6 +63,15 @@ OPERATIONS = (
         **_SESSIONS,
     ),
     Operation("GET", PREFIX + "/{session_id}", get_session, ChatSession, **_SESSIONS),
+    Operation(
+        "DELETE",
+        PREFIX + "/{session_id}",
+        delete_session,
+        None,
+        status_code=204,
+        idempotent=True,
+        **_SESSIONS,
+    ),
     Operation(
         "GET",
         PREFIX + "/{session_id}/messages",

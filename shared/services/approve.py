@@ -23,8 +23,10 @@ from shared.models import ApproveResponse
 from shared.orchestrator.answers import ApproveAnswer
 from shared.orchestrator.client import OrchestratorClient
 from shared.planview import tasks_of
+from shared.services import audit
 from shared.services.context import Context
 from shared.services.execution import cancel_all
+from shared.services.expiry import expired_error, expired_note, is_expired
 from shared.services.loading import load_session, load_session_plan
 from shared.services.replies import say, view
 from shared.services.retries import on_concurrent_change, on_store_fault
@@ -32,6 +34,7 @@ from shared.services.rules import claim_is_stale, require_current_pending_plan
 from shared.store.base import SessionStore, apply_plan_changes
 from shared.store.records import (
     DispatchedTask,
+    NewAuditEntry,
     PlanChanges,
     PlanRecord,
     SessionChanges,
@@ -119,6 +122,7 @@ def settle_approval(
         settled, _ = ctx.store.save(
             session, plan_update=(plan, changes),
             messages=[say(UNTRACKED, plan_id=plan.plan_id, outcome="untracked")],
+            audit=[audit.entry(plan, "approved", audit.SYSTEM, outcome="untracked")],
         )  # fmt: skip
         metrics.untracked_run(plan.plan_id)
         return settled, apply_plan_changes(plan, changes)
@@ -151,6 +155,14 @@ def _claim_approval(
     if plan.state in ("executing", "completed", "failed"):
         return plan
     require_current_pending_plan(session, plan)
+    if is_expired(plan, ctx.settings):
+        if plan.expired_at is None:  # the first time it is seen expired: recorded once
+            ctx.store.save(
+                session, plan_update=(plan, PlanChanges(expired_at=utcnow())),
+                messages=[say(expired_note(ctx.settings), plan_id=plan.plan_id)],
+                audit=[audit.entry(plan, "expired", audit.SYSTEM)],
+            )  # fmt: skip
+        raise expired_error(ctx.settings)
     claim = PlanChanges(state="approving", dispatch_status="in_flight")
     claimed, _ = ctx.store.save(
         session, changes=SessionChanges(status="executing"), plan_update=(plan, claim)
@@ -170,7 +182,11 @@ def _still_known(orchestrator: OrchestratorClient, plan: PlanRecord) -> bool:
 
 
 def _note_unknown_approval(
-    store: SessionStore, session: SessionRecord, plan: PlanRecord, error: OrchestratorError
+    store: SessionStore,
+    session: SessionRecord,
+    plan: PlanRecord,
+    error: OrchestratorError,
+    decision: NewAuditEntry,
 ) -> None:
     text = (
         f"The approval was sent but not confirmed: {error.message} Whether the plan started is "
@@ -180,9 +196,12 @@ def _note_unknown_approval(
         store.save(
             session, plan_update=(plan, PlanChanges(dispatch_status="unknown")),
             messages=[say(text, plan_id=plan.plan_id, error=error.code)],
+            audit=[decision.model_copy(update={"action": "approval_unknown"})],
         )  # fmt: skip
-    except DashboardError:
-        pass  # the caller hears about the fault anyway; a stale claim is settled all the same
+    except DashboardError as fault:
+        # The caller hears about the orchestrator's fault anyway; a stale claim is settled all
+        # the same.
+        audit.log_unrecorded(plan, "approval_unknown", fault)
 
 
 def _undo_approval(
@@ -217,11 +236,12 @@ def _record_dispatch(
     plan: PlanRecord,
     changes: PlanChanges,
     reply: str,
+    decision: NewAuditEntry,
 ) -> PlanRecord:
-    """Keep the task ids (given only once). A concurrent change here means a concurrent abort of
-    a stuck approval: then the freshly started tasks are cancelled at once. Store faults are
-    retried a few more times than botocore does; whatever still fails leaves the ids in the
-    log."""
+    """Keep the task ids (given only once), with the approval's audit entry. A concurrent change
+    here means a concurrent abort of a stuck approval: then the freshly started tasks are
+    cancelled at once. Store faults are retried a few more times than botocore does; whatever
+    still fails leaves the ids in the log."""
     current = [session, plan]
 
     @on_store_fault
@@ -229,9 +249,11 @@ def _record_dispatch(
     def save() -> PlanRecord:
         session, plan = current
         try:
+            noted = audit.comment_metadata(decision.comment)
             store.save(
-                session, plan_update=(plan, changes), messages=[say(reply, plan_id=plan.plan_id)]
-            )
+                session, plan_update=(plan, changes),
+                messages=[say(reply, plan_id=plan.plan_id, **noted)], audit=[decision],
+            )  # fmt: skip
             return apply_plan_changes(plan, changes)
         except ConcurrentChange:
             fresh_session = store.get_session(session.session_id)
@@ -255,7 +277,11 @@ def _record_dispatch(
         raise
 
 
-def approve(ctx: Context, *, plan_id: str, session_id: str) -> ApproveResponse:
+def approve(
+    ctx: Context, *, plan_id: str, session_id: str, comment: str | None = None
+) -> ApproveResponse:
+    """`comment`: why, sent to the orchestrator as the approval's notes, kept in the history and
+    the audit trail."""
     store, orchestrator = ctx.store, ctx.orchestrator
     claim = _claim_approval(ctx, plan_id, session_id)
     if isinstance(claim, PlanRecord):  # a repeat (double click, client retry): answer again
@@ -265,9 +291,10 @@ def approve(ctx: Context, *, plan_id: str, session_id: str) -> ApproveResponse:
             plan=view(claim),
         )
     session, plan = claim
+    decision = audit.entry(plan, "approved", audit.actor(ctx, plan), comment=comment)
     answer = None
     try:
-        answer = orchestrator.approve(plan.plan_id, session.user_id, approved=True)
+        answer = orchestrator.approve(plan.plan_id, session.user_id, approved=True, notes=comment)
         tasks, dispatch_status = _dispatched(plan, answer)
     except NOT_ACTED as error:
         forgotten = isinstance(error, OrchestratorNotFound) and not _still_known(
@@ -285,7 +312,7 @@ def approve(ctx: Context, *, plan_id: str, session_id: str) -> ApproveResponse:
         except OrchestratorError:
             live = None
         if live in (None, "pending_approval"):
-            _note_unknown_approval(store, session, plan, error)
+            _note_unknown_approval(store, session, plan, error, decision)
             raise
         tasks, dispatch_status = [], "untracked"
 
@@ -295,8 +322,9 @@ def approve(ctx: Context, *, plan_id: str, session_id: str) -> ApproveResponse:
         dispatch_status=dispatch_status,
         approved_at=utcnow(),
     )
-    reply = _approval_reply(tasks, dispatch_status, answer)
-    executing = _record_dispatch(store, orchestrator, session, plan, changes, reply)
+    reply = audit.with_comment(_approval_reply(tasks, dispatch_status, answer), comment)
+    decision = decision.model_copy(update={"outcome": dispatch_status})
+    executing = _record_dispatch(store, orchestrator, session, plan, changes, reply, decision)
     if dispatch_status == "untracked":
         metrics.untracked_run(plan.plan_id)
     return ApproveResponse(

@@ -14,7 +14,9 @@ from shared.models import MAX_MESSAGE_CHARS, ChatMessage, DashboardPlanView, Ses
 from shared.orchestrator.answers import PlanAnswer, RequestAnswer
 from shared.plandiff import diff_in_words, plan_diff
 from shared.planview import plan_view
+from shared.services import audit
 from shared.services.context import Context
+from shared.services.expiry import with_expiry
 from shared.services.loading import load_session, load_session_plan
 from shared.services.retries import on_concurrent_change
 from shared.services.rules import (
@@ -209,7 +211,8 @@ def chat_turn(
         # Compared now, while both plans are at hand: the view of a revision never reads the
         # plan it replaces, and the diff holds as long as the revision does.
         plan.diff = plan_diff(target, plan)
-    view = plan_view(plan, is_current=True)
+    view = with_expiry(plan_view(plan, is_current=True), plan, ctx.settings)
+    created = audit.entry(plan, "revised" if target else "created", audit.actor(ctx, plan))
     session, (reply,) = store.save(
         claimed,
         changes=SessionChanges(
@@ -224,6 +227,7 @@ def chat_turn(
         ],
         new_plan=plan,
         plan_update=(target, PlanChanges(state="superseded")) if target else None,
+        audit=[created],
     )
     metrics.chat_outcome("plan")
     return TurnResult([user_message, reply], view, session.status)

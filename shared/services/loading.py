@@ -17,9 +17,10 @@ def session_key(session_id: str) -> str:
 
 
 def load_session(ctx: Context, session_id: str) -> SessionRecord:
-    """The caller's session, or NotFound for malformed, unknown, expired or other users' ids."""
+    """The caller's session, or NotFound for malformed, unknown, expired or other users' ids,
+    and for one being deleted."""
     record = ctx.store.get_session(session_key(session_id))
-    if record is None:
+    if record is None or record.deleting:
         raise NotFound("Session not found.")
     check_access(record.user_id, ctx.caller, ctx.settings, "Session")
     return record

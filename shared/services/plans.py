@@ -8,6 +8,7 @@ from shared.errors import (
     ConcurrentChange,
     Conflict,
     DashboardError,
+    NotFound,
     OrchestratorError,
     OrchestratorNotFound,
 )
@@ -18,16 +19,25 @@ from shared.models import (
     RejectResponse,
     StatusResponse,
 )
+from shared.services import audit
 from shared.services.approve import UNTRACKED, approve, outcome_unknown, settle_approval
 from shared.services.context import Context
 from shared.services.execution import cancel_all, overall_status
+from shared.services.expiry import with_expiry
 from shared.services.loading import load_plan_with_status, load_session, load_session_plan
 from shared.services.replies import say, view
-from shared.services.retries import on_concurrent_change
+from shared.services.retries import on_concurrent_change, on_store_fault
 from shared.services.rules import require_current_pending_plan
 from shared.services.snapshot import observe
 from shared.store.base import SessionStore, apply_plan_changes
-from shared.store.records import PlanChanges, PlanRecord, SessionChanges, SessionRecord, utcnow
+from shared.store.records import (
+    NewAuditEntry,
+    PlanChanges,
+    PlanRecord,
+    SessionChanges,
+    SessionRecord,
+    utcnow,
+)
 
 __all__ = ["abort", "approve", "get_plan", "reject", "status"]
 
@@ -54,7 +64,7 @@ def get_plan(ctx: Context, plan_id: str) -> DashboardPlanView:
         except OrchestratorError as error:
             # The stored plan is still worth showing; its own state stands in for the live one.
             logger.warning("plan %s: live status unavailable: %s", plan.plan_id, error.code)
-    return view(plan, live)
+    return with_expiry(view(plan, live), plan, ctx.settings)
 
 
 # Reject -----------------------------------------------------------------------------------
@@ -79,15 +89,21 @@ def _claim_rejection(
     return claimed, plan
 
 
-def reject(ctx: Context, *, plan_id: str, session_id: str) -> RejectResponse:
+def reject(
+    ctx: Context, *, plan_id: str, session_id: str, comment: str | None = None
+) -> RejectResponse:
+    """`comment`: why, sent to the orchestrator as the rejection's notes, kept in the history and
+    the audit trail."""
     claim = _claim_rejection(ctx, plan_id, session_id)
     if claim is None:
         return RejectResponse(status="rejected")
     claimed, plan = claim
+    outcome = "rejected"
     try:
-        ctx.orchestrator.approve(plan.plan_id, claimed.user_id, approved=False)
+        ctx.orchestrator.approve(plan.plan_id, claimed.user_id, approved=False, notes=comment)
     except OrchestratorNotFound:
-        pass  # the orchestrator forgot the plan: there is nothing left to reject there
+        # The orchestrator forgot the plan: there is nothing left to reject there.
+        outcome = "rejected here; the orchestrator no longer knew the plan"
     except OrchestratorError as error:
         # Undo, so what the person sees matches the orchestrator; rejecting again is harmless.
         rejected = apply_plan_changes(plan, PlanChanges(state="rejected"))
@@ -103,9 +119,39 @@ def reject(ctx: Context, *, plan_id: str, session_id: str) -> RejectResponse:
             logger.error("plan %s: rejection not delivered and not undone: %s",
                          plan.plan_id, undo_error.code)  # fmt: skip
         raise
-    _note(ctx.store, claimed, "The plan was rejected. Send a new request whenever you like.",
-          plan_id=plan.plan_id, outcome="rejected")  # fmt: skip
+    decision = audit.entry(plan, "rejected", audit.actor(ctx, plan), comment=comment,
+                           outcome=outcome)  # fmt: skip
+    _record_rejection(ctx, claimed, plan, decision)
     return RejectResponse(status="rejected")
+
+
+def _record_rejection(
+    ctx: Context, session: SessionRecord, plan: PlanRecord, decision: NewAuditEntry
+) -> None:
+    """The confirmed rejection's line in the history and its audit entry, in one write; tried
+    again from a fresh read when the session moved on meanwhile (the person may already be
+    chatting), and a few times on a store fault. The rejection stands whatever happens here."""
+    text = audit.with_comment("The plan was rejected.", decision.comment)
+    message = say(f"{text} Send a new request whenever you like.", plan_id=plan.plan_id,
+                  outcome="rejected", **audit.comment_metadata(decision.comment))  # fmt: skip
+    current = [session]
+
+    @on_store_fault
+    @on_concurrent_change
+    def save() -> None:
+        try:
+            ctx.store.save(current[0], messages=[message], audit=[decision])
+        except ConcurrentChange:
+            fresh = ctx.store.get_session(session.session_id)
+            if fresh is None:
+                raise NotFound("Session not found.") from None  # deleted meanwhile
+            current[0] = fresh
+            raise
+
+    try:
+        save()
+    except DashboardError as error:
+        audit.log_unrecorded(plan, "rejected", error)
 
 
 # Status and abort -------------------------------------------------------------------------
@@ -123,12 +169,14 @@ def _finish_run(
         return
     failed = [s for s in steps if s.status == "failed"]
     changes = SessionChanges(status="completed")
+    outcome: str = overall
     if overall == "completed":
         text = f"All {len(steps)} steps completed."
     elif overall == "aborted":  # cancelled by an abort whose answer was lost, or at the source
         cancelled = sum(1 for s in steps if s.status == "skipped")
         text = (f"The run was aborted: {cancelled} step(s) cancelled, "
                 f"{len(steps) - cancelled} had finished.")  # fmt: skip
+        outcome = f"aborted: {cancelled} cancelled, {len(steps) - cancelled} finished"
         changes = SessionChanges(status="idle", clear=frozenset({"current_plan_id"}))
     else:
         text = f"The run finished with {len(failed)} failed step(s): " + "; ".join(
@@ -140,6 +188,7 @@ def _finish_run(
             changes=changes,
             plan_update=(plan, PlanChanges(state=overall, final_steps=steps)),
             messages=[say(text, plan_id=plan.plan_id, outcome=overall)],
+            audit=[audit.entry(plan, "run_finished", audit.SYSTEM, outcome=outcome)],
         )
     except ConcurrentChange:
         pass
@@ -183,11 +232,14 @@ def _cannot_abort(plan: PlanRecord) -> str | None:
     return None
 
 
-def abort(ctx: Context, *, plan_id: str, session_id: str) -> AbortResponse:
+def abort(
+    ctx: Context, *, plan_id: str, session_id: str, comment: str | None = None
+) -> AbortResponse:
     """Cancel each still-running task of the run once, then record the abort (that write alone
     is tried again from a fresh read when the session changed meanwhile). Cancels are safe to
     repeat (a finished or cancelled task is refused with 400), so a failed abort can be
-    retried. An abort that was not confirmed for every step records no abort."""
+    retried. An abort that was not confirmed for every step records no abort. `comment`: why,
+    kept in the history and the audit trail (the orchestrator's cancel takes none)."""
     session = load_session(ctx, session_id)
     plan = load_session_plan(ctx.store, session, plan_id)
     if plan.state == "aborted":
@@ -209,27 +261,31 @@ def abort(ctx: Context, *, plan_id: str, session_id: str) -> AbortResponse:
         raise
     cancelled = outcomes.count("cancelled")
     finished = len(outcomes) - cancelled
-    _record_abort(ctx, session_id, plan_id, cancelled, finished)
+    _record_abort(ctx, session_id, plan_id, cancelled, finished, comment)
     return AbortResponse(
         status="aborted", cancelled_tasks=cancelled, already_finished_tasks=finished
     )
 
 
 @on_concurrent_change
-def _record_abort(ctx: Context, session_id: str, plan_id: str, cancelled: int, finished: int):
+def _record_abort(
+    ctx: Context, session_id: str, plan_id: str, cancelled: int, finished: int, comment: str | None
+):
     session = load_session(ctx, session_id)
     plan = load_session_plan(ctx.store, session, plan_id)
     if plan.state != "executing" or session.current_plan_id != plan.plan_id:
         return  # recorded meanwhile (a concurrent abort, or the run seen ending as aborted)
-    who = ctx.caller.user_id or session.user_id
+    who = audit.actor(ctx, plan)
+    text = audit.with_comment(f"Aborted. {cancelled} step(s) cancelled, {finished} had already "
+                              f"finished (by {who} at {utcnow():%H:%M:%S} UTC).", comment)
+    outcome = f"aborted: {cancelled} cancelled, {finished} finished"
     ctx.store.save(
         session,
         changes=SessionChanges(status="idle", clear=frozenset({"current_plan_id"})),
         plan_update=(plan, PlanChanges(state="aborted")),
-        messages=[say(f"Aborted. {cancelled} step(s) cancelled, {finished} had already "
-                      f"finished (by {who} at {utcnow():%H:%M:%S} UTC).", plan_id=plan.plan_id,
-                      outcome="aborted", by=who, cancelled=cancelled,
-                      already_finished=finished)],
+        messages=[say(text, plan_id=plan.plan_id, outcome="aborted", by=who, cancelled=cancelled,
+                      already_finished=finished, **audit.comment_metadata(comment))],
+        audit=[audit.entry(plan, "aborted", who, comment=comment, outcome=outcome)],
     )  # fmt: skip
 
 

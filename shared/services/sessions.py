@@ -1,13 +1,15 @@
-"""Creating sessions and reading them with their history."""
+"""Creating sessions, reading them with their history, and deleting them on request."""
 
 from functools import partial
 
-from shared.errors import Unauthenticated
+from shared.errors import NotFound, SessionBusy, Unauthenticated
+from shared.identity import check_access
 from shared.models import ChatMessage, ChatSession, MessagePage, SessionList, SessionSummary
 from shared.services.context import Context
 from shared.services.fanout import all_of
 from shared.services.loading import load_session, session_key
-from shared.store.records import SessionRecord, StoredPage
+from shared.services.retries import on_concurrent_change
+from shared.store.records import SessionChanges, SessionRecord, StoredPage
 
 ANONYMOUS = "anonymous"
 
@@ -81,6 +83,48 @@ def list_sessions(ctx: Context, *, cursor: str | None, limit: int | None) -> Ses
             raise Unauthenticated("Sign in to use the dashboard.")
         owner = ANONYMOUS
     page = ctx.store.list_sessions(owner, limit=limit or SESSIONS_PAGE_SIZE, cursor=cursor)
-    return SessionList(
-        sessions=[session_summary(r) for r in page.sessions], next_cursor=page.next_cursor
-    )
+    live = [r for r in page.sessions if not r.deleting]  # a delete that stopped half way
+    return SessionList(sessions=[session_summary(r) for r in live], next_cursor=page.next_cursor)
+
+
+def delete_session(ctx: Context, session_id: str) -> None:
+    """Delete the caller's session with its messages, plans and their status snapshots; their
+    audit trails stay (they expire as they would have). Refused while a run it can follow is
+    executing or an approval is in flight. The session is marked first, so no other request
+    touches it meanwhile (to them it is gone), and a delete stopped half way (a store fault) is
+    finished by the next one. Answers nothing (204)."""
+    session = _marked_for_deletion(ctx, session_id)
+    ctx.store.delete_session(session)
+
+
+@on_concurrent_change
+def _marked_for_deletion(ctx: Context, session_id: str) -> SessionRecord:
+    session = ctx.store.get_session(session_key(session_id))
+    if session is None:
+        raise NotFound("Session not found.")
+    check_access(session.user_id, ctx.caller, ctx.settings, "Session")
+    if session.deleting:  # a delete that stopped half way: finish it
+        return session
+    _require_nothing_running(ctx, session)
+    marked, _ = ctx.store.save(session, changes=SessionChanges(deleting=True))
+    return marked
+
+
+def _require_nothing_running(ctx: Context, session: SessionRecord) -> None:
+    if session.status != "executing" or not session.current_plan_id:
+        return
+    plan = ctx.store.get_plan(session.current_plan_id)
+    if plan is None:
+        return
+    if plan.state == "approving":
+        raise SessionBusy(
+            "An approval of this session's plan is in flight; look at the plan's status, then "
+            "delete the session once it is settled."
+        )
+    # A run whose steps cannot be followed from here (ids lost, or paused with none) does not
+    # hold the session, as it does not hold the chat.
+    if plan.state == "executing" and any(task.task_id for task in plan.dispatched_tasks):
+        raise SessionBusy(
+            "A run is executing in this session; wait for it to finish or abort it, then delete "
+            "the session."
+        )

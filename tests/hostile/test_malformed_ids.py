@@ -78,7 +78,9 @@ async def test_each_malformed_id_in_a_path_is_404_and_never_reaches_dynamodb(
     [
         ("GET", "/session/{id}"),
         ("GET", "/session/{id}/messages"),
+        ("DELETE", "/session/{id}"),
         ("GET", "/plan/{id}"),
+        ("GET", "/plan/{id}/audit"),
         ("GET", "/plan/{id}/status"),
         ("GET", "/plan/{id}/poll"),
         ("POST", "/plan/{id}/approve"),

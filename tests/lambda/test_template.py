@@ -77,7 +77,7 @@ def test_every_routed_path_reaches_a_route_of_the_function(function, group, cont
 
 def test_no_route_is_routed_twice():
     routes = [r for f in FUNCTIONS for r in template_routes(f)]
-    assert len(routes) == len(set(routes)) == 14
+    assert len(routes) == len(set(routes)) == 16
 
 
 def test_every_event_is_an_http_api_event_on_our_api():
@@ -232,11 +232,16 @@ def store_actions() -> set[str]:
     return {f"dynamodb:{action}" for action in found if action}
 
 
+# Only the sessions function deletes sessions (DELETE /session/{id}): in batches.
+SESSION_DELETION = {"dynamodb:BatchWriteItem"}
+
+
 def test_the_store_needs_what_the_chat_and_plans_functions_may_do():
     needed = store_actions()
     assert {"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query"} <= needed
+    assert SESSION_DELETION <= needed
     for function in ("ChatFunction", "PlansFunction"):
-        assert needed <= dynamodb_actions(function), function
+        assert needed - SESSION_DELETION <= dynamodb_actions(function), function
 
 
 @pytest.mark.parametrize("function", ["ChatFunction", "PlansFunction"])
@@ -253,10 +258,12 @@ def test_deleting_is_limited_to_idempotency_records(function):
             assert "Delete" not in str(statement["Action"])
 
 
-def test_the_sessions_function_may_only_read_and_create():
+def test_the_sessions_function_may_read_create_and_delete_sessions():
     assert dynamodb_actions("SessionsFunction") == {
-        "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query"
+        "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query", "dynamodb:DeleteItem",
+        "dynamodb:BatchWriteItem",
     }  # fmt: skip
+    assert store_actions() <= dynamodb_actions("SessionsFunction")
 
 
 def test_only_the_sessions_function_reads_the_owner_index_and_only_by_query():

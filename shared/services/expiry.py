@@ -1,0 +1,54 @@
+"""Approval expiry: a plan waiting for approval longer than APPROVAL_TTL_SECONDS can no longer be
+approved (what was planned then may no longer hold); it can still be modified, which makes a
+fresh plan, or rejected."""
+
+from datetime import datetime, timedelta
+
+from shared.errors import PlanExpired
+from shared.models import DashboardPlanView
+from shared.planview import duration_in_words
+from shared.settings import Settings
+from shared.store.records import PlanRecord, utcnow
+
+
+def approval_deadline(plan: PlanRecord, settings: Settings) -> datetime | None:
+    """When the plan can no longer be approved; None once it is no longer waiting for it."""
+    if plan.state != "pending_approval":
+        return None
+    return plan.created_at + timedelta(seconds=settings.approval_ttl_seconds)
+
+
+def is_expired(plan: PlanRecord, settings: Settings) -> bool:
+    deadline = approval_deadline(plan, settings)
+    return deadline is not None and utcnow() >= deadline
+
+
+def with_expiry(view: DashboardPlanView, plan: PlanRecord, settings: Settings) -> DashboardPlanView:
+    deadline = approval_deadline(plan, settings)
+    if deadline is None:
+        return view
+    expired = utcnow() >= deadline
+    return view.model_copy(
+        update={
+            "approval_expires_at": deadline,
+            "expired": expired,
+            "can_approve": view.can_approve and not expired,
+        }
+    )
+
+
+def expired_error(settings: Settings) -> PlanExpired:
+    waited = duration_in_words(settings.approval_ttl_seconds).lstrip("~")
+    return PlanExpired(
+        "expired: ask for a fresh plan. This plan waited for approval longer than "
+        f"{waited}; tell me what to change (or send the request again) for a new plan."
+    )
+
+
+def expired_note(settings: Settings) -> str:
+    """The history's record of it, written once."""
+    waited = duration_in_words(settings.approval_ttl_seconds).lstrip("~")
+    return (
+        f"This plan waited for approval longer than {waited} and can no longer be approved. "
+        "Tell me what to change, or send the request again, for a fresh plan."
+    )

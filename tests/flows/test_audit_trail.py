@@ -1,0 +1,221 @@
+"""The audit trail of a plan (issue 17) over real flows with the stand-in, on both hosts and both
+stores: every decision and action in order, with who, when, the comment and the outcome the
+orchestrator confirmed; owner-scoped; still there after the session is deleted. And approval
+expiry, driven by APPROVAL_TTL_SECONDS."""
+
+import asyncio
+import uuid
+from datetime import datetime, timedelta
+
+import pytest
+
+from shared.services import expiry
+from shared.settings import Settings
+from shared.store.records import utcnow
+from shared.web.providers import settings_dependency
+
+DEPLOY = "build and deploy the api service to staging"
+
+
+async def trail(dashboard, plan_id: str, user: str = "alice"):
+    return await dashboard.client.get(
+        f"/api/dashboard/plan/{plan_id}/audit", headers=dashboard.as_(user)
+    )
+
+
+async def entries(dashboard, plan_id: str) -> list[dict]:
+    answer = await trail(dashboard, plan_id)
+    assert answer.status_code == 200, answer.text
+    body = answer.json()
+    assert body["plan_id"] == plan_id
+    return body["entries"]
+
+
+def summary(found: list[dict]) -> list[tuple]:
+    return [(e["action"], e["actor"], e["comment"], e["outcome"]) for e in found]
+
+
+async def planned(dashboard, user: str = "alice") -> tuple[str, str]:
+    session_id = await dashboard.new_session(user)
+    answer = await dashboard.chat(session_id, DEPLOY, user)
+    assert answer.status_code == 200, answer.text
+    return session_id, answer.json()["plan"]["plan_id"]
+
+
+async def finished(dashboard, plan_id: str) -> dict:
+    """Follow the run as the page does until the status says it ended (the stand-in's own clock
+    runs the steps)."""
+    for _ in range(500):
+        status = (await dashboard.client.get(f"/api/dashboard/plan/{plan_id}/status")).json()
+        if status["status"] in ("completed", "failed", "aborted"):
+            return status
+        await asyncio.sleep(0.02)  # noqa: ASYNC110 - waiting for the stand-in's steps
+    raise AssertionError("the run never ended")
+
+
+async def test_created_approved_and_run_finished_in_order_with_who_why_and_outcome(dashboard):
+    before = utcnow()
+    session_id, plan_id = await planned(dashboard)
+    approved = await dashboard.act(plan_id, "approve", session_id, extra={"comment": " ship it "})
+    assert approved.status_code == 200, approved.text
+    assert (await finished(dashboard, plan_id))["status"] == "completed"
+
+    found = await entries(dashboard, plan_id)
+
+    assert summary(found) == [
+        ("created", "alice", None, None),
+        ("approved", "alice", "ship it", "executing"),
+        ("run_finished", "system", None, "completed"),
+    ]
+    assert all(e["plan_id"] == plan_id and e["session_id"] == session_id for e in found)
+    assert all((e["revision"], e["previous_plan_id"]) == (1, None) for e in found)
+    moments = [datetime.fromisoformat(e["at"]) for e in found]
+    assert before <= moments[0] <= moments[1] <= moments[2] <= utcnow()
+    assert [e["id"] for e in found] == sorted(e["id"] for e in found)  # time-ordered ids
+    assert len({uuid.UUID(e["id"]) for e in found}) == 3
+    # The comment is in the history too, with the decision it was given with.
+    decision = next(m for m in await dashboard.history(session_id) if m["content"].startswith(
+        "Approved."))  # fmt: skip
+    assert decision["content"].endswith(' Comment: "ship it"')
+    assert decision["metadata"]["comment"] == "ship it"
+
+
+async def test_a_revision_is_recorded_with_the_plan_it_replaces(dashboard):
+    session_id, first = await planned(dashboard)
+    second = (await dashboard.chat(session_id, "also run the tests")).json()["plan"]["plan_id"]
+    found = await entries(dashboard, second)
+    assert summary(found) == [("revised", "alice", None, None)]
+    assert (found[0]["revision"], found[0]["previous_plan_id"]) == (2, first)
+    assert [e["action"] for e in await entries(dashboard, first)] == ["created"]
+
+
+async def test_a_rejection_is_recorded_with_its_comment_once_the_orchestrator_confirmed(dashboard):
+    session_id, plan_id = await planned(dashboard)
+    answer = await dashboard.act(plan_id, "reject", session_id, extra={"comment": "wrong region"})
+    assert answer.status_code == 200, answer.text
+    assert summary(await entries(dashboard, plan_id)) == [
+        ("created", "alice", None, None),
+        ("rejected", "alice", "wrong region", "rejected"),
+    ]
+    last = (await dashboard.history(session_id))[-1]
+    assert last["content"].startswith('The plan was rejected. Comment: "wrong region"')
+    assert last["metadata"]["comment"] == "wrong region"
+
+
+async def test_an_abort_is_recorded_with_what_the_orchestrator_cancelled(dashboard):
+    await dashboard.configure(task_seconds=60)  # the run stays running
+    session_id, plan_id = await planned(dashboard)
+    assert (await dashboard.act(plan_id, "approve", session_id)).status_code == 200
+    answer = await dashboard.act(plan_id, "abort", session_id, extra={"comment": "wrong build"})
+    assert answer.status_code == 200, answer.text
+    body = answer.json()
+    outcome = (f"aborted: {body['cancelled_tasks']} cancelled, "
+               f"{body['already_finished_tasks']} finished")  # fmt: skip
+    assert summary(await entries(dashboard, plan_id)) == [
+        ("created", "alice", None, None),
+        ("approved", "alice", None, "executing"),
+        ("aborted", "alice", "wrong build", outcome),
+    ]
+    assert (await dashboard.history(session_id))[-1]["content"].endswith(' Comment: "wrong build"')
+
+
+async def test_the_trail_is_the_owners_only(dashboard):
+    _, plan_id = await planned(dashboard)
+    for user, plan in (("bob", plan_id), ("alice", str(uuid.uuid4())), ("alice", "not-a-uuid")):
+        answer = await trail(dashboard, plan, user)
+        assert answer.status_code == 404, (user, plan)
+        assert answer.json()["error"]["code"] == "not_found"
+
+
+async def test_the_trail_outlives_the_deleted_session(dashboard):
+    session_id, plan_id = await planned(dashboard)
+    assert (await dashboard.act(plan_id, "reject", session_id)).status_code == 200
+    kept = await entries(dashboard, plan_id)
+    deleted = await dashboard.client.delete(
+        f"/api/dashboard/session/{session_id}", headers=dashboard.as_("alice")
+    )
+    assert deleted.status_code == 204, deleted.text
+    plan = await dashboard.client.get(
+        f"/api/dashboard/plan/{plan_id}", headers=dashboard.as_("alice")
+    )
+    assert plan.status_code == 404
+    assert await entries(dashboard, plan_id) == kept
+    assert (await trail(dashboard, plan_id, "bob")).status_code == 404
+
+
+# Approval expiry -------------------------------------------------------------------------------
+
+
+class Clock:
+    """The time the expiry rules see, moved on by the test (the stores keep the real time)."""
+
+    def __init__(self) -> None:
+        self.ahead = timedelta(0)
+
+    def __call__(self) -> datetime:
+        return utcnow() + self.ahead
+
+
+@pytest.fixture
+def clock(monkeypatch) -> Clock:
+    moved = Clock()
+    monkeypatch.setattr(expiry, "utcnow", moved)
+    return moved
+
+
+async def view(dashboard, plan_id: str) -> dict:
+    answer = await dashboard.client.get(
+        f"/api/dashboard/plan/{plan_id}", headers=dashboard.as_("alice")
+    )
+    assert answer.status_code == 200, answer.text
+    return answer.json()
+
+
+async def test_an_expired_plan_cannot_be_approved_and_is_recorded_once(dashboard, clock):
+    settings = Settings(approval_ttl_seconds=600)
+    dashboard.app.dependency_overrides[settings_dependency] = lambda: settings
+    session_id, plan_id = await planned(dashboard)
+    created = datetime.fromisoformat((await entries(dashboard, plan_id))[0]["at"])
+
+    fresh = await view(dashboard, plan_id)
+    deadline = datetime.fromisoformat(fresh["approval_expires_at"])
+    assert (fresh["expired"], fresh["can_approve"]) == (False, True)
+    assert abs(deadline - created - timedelta(seconds=600)) < timedelta(seconds=1)
+
+    clock.ahead = timedelta(seconds=601)
+    stale = await view(dashboard, plan_id)
+    assert (stale["expired"], stale["can_approve"], stale["can_modify"]) == (True, False, True)
+    assert stale["approval_expires_at"] == fresh["approval_expires_at"]
+    for _ in range(2):
+        refused = await dashboard.act(plan_id, "approve", session_id)
+        assert refused.status_code == 409, refused.text
+        assert refused.json()["error"]["code"] == "plan_expired"
+        assert refused.json()["error"]["message"].startswith("expired: ask for a fresh plan")
+    assert (await dashboard.calls())["approve"] == 0
+    assert summary(await entries(dashboard, plan_id)) == [
+        ("created", "alice", None, None),
+        ("expired", "system", None, None),
+    ]
+    notes = [
+        m
+        for m in await dashboard.history(session_id)
+        if "can no longer be approved" in m["content"]
+    ]
+    assert len(notes) == 1
+
+    # A fresh plan, asked for by a modification, can be approved.
+    clock.ahead = timedelta(0)
+    fresh_plan = (await dashboard.chat(session_id, "also run the tests")).json()["plan"]
+    assert (fresh_plan["can_approve"], fresh_plan["expired"]) == (True, False)
+    approved = await dashboard.act(fresh_plan["plan_id"], "approve", session_id)
+    assert approved.status_code == 200, approved.text
+    assert approved.json()["plan"]["approval_expires_at"] is None
+
+
+async def test_a_plan_within_the_setting_is_approved(dashboard, clock):
+    settings = Settings(approval_ttl_seconds=600)
+    dashboard.app.dependency_overrides[settings_dependency] = lambda: settings
+    session_id, plan_id = await planned(dashboard)
+    clock.ahead = timedelta(seconds=590)
+    assert (await view(dashboard, plan_id))["can_approve"] is True
+    assert (await dashboard.act(plan_id, "approve", session_id)).status_code == 200

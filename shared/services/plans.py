@@ -261,32 +261,50 @@ def abort(
         raise
     cancelled = outcomes.count("cancelled")
     finished = len(outcomes) - cancelled
-    _record_abort(ctx, session_id, plan_id, cancelled, finished, comment)
+    _record_abort(ctx, session, plan, cancelled, finished, comment)
     return AbortResponse(
         status="aborted", cancelled_tasks=cancelled, already_finished_tasks=finished
     )
 
 
-@on_concurrent_change
 def _record_abort(
-    ctx: Context, session_id: str, plan_id: str, cancelled: int, finished: int, comment: str | None
-):
-    session = load_session(ctx, session_id)
-    plan = load_session_plan(ctx.store, session, plan_id)
-    if plan.state != "executing" or session.current_plan_id != plan.plan_id:
-        return  # recorded meanwhile (a concurrent abort, or the run seen ending as aborted)
+    ctx: Context,
+    session: SessionRecord,
+    plan: PlanRecord,
+    cancelled: int,
+    finished: int,
+    comment: str | None,
+) -> None:
+    """Written on the session and plan as abort read them; after a concurrent change, on a
+    fresh read of both (a few times), unless that shows the abort recorded meanwhile."""
     who = audit.actor(ctx, plan)
     text = audit.with_comment(f"Aborted. {cancelled} step(s) cancelled, {finished} had already "
                               f"finished (by {who} at {utcnow():%H:%M:%S} UTC).", comment)
+    message = say(text, plan_id=plan.plan_id, outcome="aborted", by=who, cancelled=cancelled,
+                  already_finished=finished, **audit.comment_metadata(comment))  # fmt: skip
     outcome = f"aborted: {cancelled} cancelled, {finished} finished"
-    ctx.store.save(
-        session,
-        changes=SessionChanges(status="idle", clear=frozenset({"current_plan_id"})),
-        plan_update=(plan, PlanChanges(state="aborted")),
-        messages=[say(text, plan_id=plan.plan_id, outcome="aborted", by=who, cancelled=cancelled,
-                      already_finished=finished, **audit.comment_metadata(comment))],
-        audit=[audit.entry(plan, "aborted", who, comment=comment, outcome=outcome)],
-    )  # fmt: skip
+    decision = audit.entry(plan, "aborted", who, comment=comment, outcome=outcome)
+    current = [session, plan]
+
+    @on_concurrent_change
+    def save() -> None:
+        session, plan = current
+        if plan.state != "executing" or session.current_plan_id != plan.plan_id:
+            return  # recorded meanwhile (a concurrent abort, or the run seen ending as aborted)
+        try:
+            ctx.store.save(
+                session,
+                changes=SessionChanges(status="idle", clear=frozenset({"current_plan_id"})),
+                plan_update=(plan, PlanChanges(state="aborted")),
+                messages=[message],
+                audit=[decision],
+            )
+        except ConcurrentChange:
+            fresh = load_session(ctx, session.session_id)
+            current[:] = [fresh, load_session_plan(ctx.store, fresh, plan.plan_id)]
+            raise
+
+    save()
 
 
 def _note(store: SessionStore, session: SessionRecord, text: str, **metadata) -> None:

@@ -40,6 +40,18 @@ message or touches a plan is one TransactWriteItems.
   the assistant's record of it).
 - list sessions: one Query of the owner index (owner = the caller, newest activity first); the
   index projects the whole session item, so nothing is read again.
+- audit: one Query of the plan's partition, begins_with(SK, "AUDIT#"): the entries name their
+  owner, so the plan item is not read (it may be gone with its session).
+- Every decision's audit entry rides in the transaction that records the decision (created and
+  revised with the plan, approved with the task ids, ...): no row above changes for it.
+- delete session: GetItem (owner, status: a run executing refuses it); a conditional Put that
+  marks the session deleting before anything goes, so nothing writes to it meanwhile and a
+  delete stopped half way is finished by the next; one Query of the session's partition (its
+  messages and its plan links, where the plans are found); BatchWriteItem of the plans (META
+  and STATUS keys), messages, 25 a call; then the links in their own batch, after the plans
+  they find (a retry must still find what is left); then DeleteItem of the session item, last.
+  For a session of 2 messages and 1 plan that is 2 batches; a session with a running plan adds
+  a GetItem of it.
 """
 
 from __future__ import annotations
@@ -50,7 +62,7 @@ import subprocess
 from bench.common import PYTHON, ROOT, Figure, Stack, app_env, print_table
 
 TABLE = "bench-calls"
-OPS = ["GetItem", "Query", "PutItem", "TransactWriteItems", "Scan"]
+OPS = ["GetItem", "Query", "PutItem", "TransactWriteItems", "BatchWriteItem", "DeleteItem", "Scan"]
 
 # endpoint -> minimum DynamoDB calls {op: n}; orchestrator minimums use N (steps of the run).
 MIN_DYNAMODB = {
@@ -70,6 +82,10 @@ MIN_DYNAMODB = {
     "get session": {"GetItem": 1, "Query": 1},
     "list messages": {"GetItem": 1, "Query": 1},
     "list sessions": {"Query": 1},
+    "audit": {"Query": 1},
+    "delete session": {
+        "GetItem": 1, "PutItem": 1, "Query": 1, "BatchWriteItem": 2, "DeleteItem": 1
+    },  # fmt: skip
     # With the key: + a conditional Put that claims it and + a Put of the answer once it is
     # known (it could only ride in the turn's last transaction if the use case built the HTTP
     # answer itself). Informational rows: the key is optional.
@@ -140,7 +156,8 @@ def run(stack: Stack) -> list[Figure]:
         ])  # fmt: skip
     print("  DynamoDB calls per request (counted) and the minimum the data model allows")
     print(
-        "  (minimum: G=GetItem Q=Query P=PutItem T=TransactWriteItems; reasons in bench/calls.py)"
+        "  (minimum: G=GetItem Q=Query P=PutItem T=TransactWriteItems B=BatchWriteItem "
+        "D=DeleteItem; reasons in bench/calls.py)"
     )
     print_table(["endpoint", *OPS, "other", "minimum", "vs min"], rows)
     figures.append(Figure("3 dynamodb", "Scan calls, all endpoints", str(scans), "0", scans == 0))

@@ -69,7 +69,7 @@ async def main() -> None:
                 "orchestrator": {k: after_orch[k] - before_orch.get(k, 0) for k in after_orch
                                  if after_orch[k] - before_orch.get(k, 0)},
             })  # fmt: skip
-            return response.json()
+            return response.json() if response.content else {}  # a 204 has no body
 
         await standin.post("/_standin/config", json={"task_seconds": 60})  # runs stay running
         session = (await call("create session", "POST", "/session", {}))["session_id"]
@@ -99,6 +99,7 @@ async def main() -> None:
         await call("get plan (run going)", "GET", f"/plan/{plan}")
         await call("poll (run going)", "GET", f"/plan/{plan}/poll")
         await call("abort", "POST", f"/plan/{plan}/abort", {"session_id": session})
+        await call("audit", "GET", f"/plan/{plan}/audit")
         await call("get session", "GET", f"/session/{session}")
         await call("list messages", "GET", f"/session/{session}/messages?limit=5")
         await call("list sessions", "GET", "/sessions?limit=5")
@@ -109,6 +110,8 @@ async def main() -> None:
         body = {"session_id": other, "message": SIX_STEPS}
         await call("chat + Idempotency-Key", "POST", "/chat", body, keyed)
         await call("chat + same key (replay)", "POST", "/chat", body, keyed)
+        # Its messages (2), its plan (and the plan's snapshot key) and the plan's link.
+        await call("delete session", "DELETE", f"/session/{other}")
         await standin.post("/_standin/config", json={"task_seconds": 2.0})
 
     rows = [r for r in rows if r["endpoint"] != "create session (2)"]

@@ -61,11 +61,12 @@ function clearError() {
  * has an optional comment field. Resolves {confirmed, comment}: confirmed only when the person
  * confirms; comment is what the field holds then, kept by the caller even on a "no".
  */
-function confirmDialog({ title, text, confirm, cancel, comment = null }) {
+function confirmDialog({ title, text, confirm, cancel, comment = null, destructive = false }) {
   const dialog = $("confirm");
   $("confirm-title").textContent = title;
   $("confirm-text").textContent = text;
   $("confirm-ok").textContent = confirm;
+  $("confirm-ok").className = destructive ? "destructive" : "primary"; // what cannot be undone
   $("confirm-cancel").textContent = cancel;
   $("confirm-comment-field").hidden = comment === null;
   $("confirm-comment").value = comment ?? "";
@@ -666,6 +667,7 @@ $("abort").addEventListener("click", async () => {
     text: "Steps still running or waiting are cancelled; steps already finished stay done.",
     confirm: "Yes, abort the run",
     cancel: "Keep running",
+    destructive: true,
   });
   if (!yes.confirmed) return;
   const answer = await planAction($("abort"), "Aborting the run", () =>
@@ -739,6 +741,7 @@ $("delete-session").addEventListener("click", async () => {
       "(who decided what, and when) is kept.",
     confirm: "Yes, delete the session",
     cancel: "Keep the session",
+    destructive: true,
   });
   if (!answer.confirmed) return;
   clearError();

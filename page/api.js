@@ -136,8 +136,8 @@ export class Api {
     });
   }
 
-  abort(planId, sessionId) {
-    return this.post(`/plan/${encodeURIComponent(planId)}/abort`, { session_id: sessionId });
+  abort(planId, sessionId, comment = "") {
+    return this.post(`/plan/${encodeURIComponent(planId)}/abort`, decision(sessionId, comment));
   }
 
   /** {data: {overall_status, steps, last_update}, intervalMs} */

@@ -662,18 +662,19 @@ $("reject").addEventListener("click", async () => {
 
 $("abort").addEventListener("click", async () => {
   const plan = state.plan;
-  const yes = await confirmDialog({
+  const comment = await decide("abort", plan, {
     title: "Abort this run?",
     text: "Steps still running or waiting are cancelled; steps already finished stay done.",
     confirm: "Yes, abort the run",
     cancel: "Keep running",
     destructive: true,
   });
-  if (!yes.confirmed) return;
+  if (comment === null) return;
   const answer = await planAction($("abort"), "Aborting the run", () =>
-    api.abort(plan.plan_id, state.session.session_id),
+    api.abort(plan.plan_id, state.session.session_id, comment),
   );
   if (!answer) return;
+  state.comments.delete(`abort:${plan.plan_id}`);
   state.overall = answer.status;
   updatePlan({ ...plan, can_abort: false }, state.runSteps, state.overall);
   startPolling(); // one more look: the steps' final status, then it stops

@@ -119,6 +119,32 @@ async def test_an_abort_is_recorded_with_what_the_orchestrator_cancelled(dashboa
     assert (await dashboard.history(session_id))[-1]["content"].endswith(' Comment: "wrong build"')
 
 
+async def test_a_lost_approval_is_unknown_until_the_orchestrator_says_it_runs(dashboard):
+    session_id, plan_id = await planned(dashboard)
+    await dashboard.configure(task_seconds=30)
+    # The orchestrator dispatches, then neither its answer nor the status check comes back.
+    dashboard.link.faults = {"approve": "hang", "plan_status": "hang"}
+    lost = await dashboard.act(plan_id, "approve", session_id, extra={"comment": "go"})
+    assert lost.status_code == 504, lost.text
+    assert summary(await entries(dashboard, plan_id)) == [
+        ("created", "alice", None, None),
+        ("approval_unknown", "alice", "go", None),
+    ]
+    dashboard.link.faults = {}
+    assert (await dashboard.act(plan_id, "approve", session_id)).status_code == 200
+    assert summary(await entries(dashboard, plan_id))[2:] == [
+        ("approved", "system", None, "untracked")  # it runs; its step ids were lost
+    ]
+
+
+async def test_a_rejection_the_orchestrator_never_got_is_not_recorded(dashboard):
+    session_id, plan_id = await planned(dashboard)
+    dashboard.link.faults = {"approve": "refused"}
+    failed = await dashboard.act(plan_id, "reject", session_id, extra={"comment": "no"})
+    assert failed.status_code == 503, failed.text
+    assert [e["action"] for e in await entries(dashboard, plan_id)] == ["created"]
+
+
 async def test_the_trail_is_the_owners_only(dashboard):
     _, plan_id = await planned(dashboard)
     for user, plan in (("bob", plan_id), ("alice", str(uuid.uuid4())), ("alice", "not-a-uuid")):

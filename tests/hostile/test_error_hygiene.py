@@ -282,7 +282,7 @@ async def test_an_orchestrator_404_does_not_reveal_its_endpoints(
         ("GET", f"{API}/nowhere", 404),
         ("GET", f"{API}/plan", 404),
         ("PUT", f"{API}/session", 405),
-        ("DELETE", f"{API}/session/6f0c3f0e-0d52-4c1c-9f5e-1c1a2b3c4d5e", 405),
+        ("DELETE", f"{API}/sessions", 405),  # DELETE is served on one session, not the list
         ("PATCH", f"{API}/chat", 405),
         ("OPTIONS", f"{API}/chat", 405),  # not a CORS preflight (no Origin): just a method
         ("GET", f"{API}/chat", 405),

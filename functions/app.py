@@ -15,14 +15,16 @@ from shared.settings import get_settings
 from shared.web.cors import ErrorShapeCORSMiddleware
 from shared.web.fastapi_app import create_app
 
-app = create_app(SESSIONS, CHAT, PLANS)
+GROUPS = (SESSIONS, CHAT, PLANS)
+app = create_app(*GROUPS)
 app.add_middleware(
     ErrorShapeCORSMiddleware,  # Starlette's, with a refused preflight in the error shape
     allow_origins=get_settings().cors_origins,
     allow_credentials=True,
-    allow_methods=["GET", "POST", "OPTIONS"],
+    # The methods the operations serve, as template.yaml's CorsConfiguration lists them.
+    allow_methods=sorted({op.method for group in GROUPS for op in group} | {"OPTIONS"}),
     allow_headers=["*"],
-    expose_headers=["X-Poll-Interval"],
+    expose_headers=["X-Poll-Interval", "X-Request-Id", "Idempotent-Replayed"],
 )
 mount_page(app)
 # lifespan off: on Lambda it would run around every invocation; clients are made once per

@@ -10,6 +10,7 @@ them the same way.
 """
 
 import asyncio
+import threading
 from functools import lru_cache
 
 import httpx
@@ -21,12 +22,32 @@ HOSTS = ("fastapi", "lambda")
 
 class LambdaAsASGI:
     """The Lambda handler behind an ASGI door, for clients that speak ASGI. The handler runs in
-    a thread: it blocks, as it does in Lambda."""
+    a thread: it blocks, as it does in Lambda.
 
-    def __init__(self, resolver, handler):
-        self.resolver = resolver
-        self.handler = handler
-        self.dependency_overrides = resolver.dependency_overrides
+    Lambda gives an execution environment one event at a time, and runs concurrent events in
+    other environments. So does this door: a request takes an idle (resolver, handler) pair, or
+    makes another, like a new environment (Powertools' resolver keeps the event it is resolving
+    on itself, so one resolver answering two threads at once mixes their requests up). All the
+    pairs share one `dependency_overrides`, so a test replaces a dependency once for all."""
+
+    def __init__(self, make_handler):
+        self.make_handler = make_handler
+        self.resolver, handler = make_handler()
+        self.dependency_overrides = self.resolver.dependency_overrides
+        self.idle = [handler]
+        self.lock = threading.Lock()
+
+    def _invoke(self, event: dict) -> dict:
+        with self.lock:
+            handler = self.idle.pop() if self.idle else None
+        if handler is None:
+            resolver, handler = self.make_handler()
+            resolver.dependency_overrides = self.dependency_overrides
+        try:
+            return handler(event, LambdaContext())
+        finally:
+            with self.lock:
+                self.idle.append(handler)
 
     async def __call__(self, scope, receive, send) -> None:
         if scope["type"] == "lifespan":
@@ -53,7 +74,7 @@ class LambdaAsASGI:
             query=scope.get("query_string", b"").decode("latin-1"),
             base64_body=bool(body) and text is None,
         )
-        response = await asyncio.to_thread(self.handler, event, LambdaContext())
+        response = await asyncio.to_thread(self._invoke, event)
         status, response_headers, content = response_of(response)
         raw = [(k.lower().encode("latin-1"), v.encode()) for k, v in response_headers.items()]
         await send({"type": "http.response.start", "status": status, "headers": raw})
@@ -67,8 +88,11 @@ def lambda_app() -> LambdaAsASGI:
     from functions.sessions.routes import OPERATIONS as SESSIONS
     from shared.web.lambda_app import lambda_handler_for, resolver_for
 
-    resolver = resolver_for(SESSIONS, CHAT, PLANS)
-    return LambdaAsASGI(resolver, lambda_handler_for(resolver, service="tests"))
+    def make_handler():
+        resolver = resolver_for(SESSIONS, CHAT, PLANS)
+        return resolver, lambda_handler_for(resolver, service="tests")
+
+    return LambdaAsASGI(make_handler)
 
 
 def dashboard_app(host: str):

@@ -119,7 +119,16 @@ async def test_poll_exposes_its_interval_header_to_the_allowed_origin(mem_client
     assert "access-control-allow-origin" not in evil.headers
 
 
-@pytest.mark.parametrize("method", ["PUT", "DELETE", "PATCH"])
+async def test_a_preflight_for_delete_is_allowed_as_the_template_allows_it(mem_client):
+    # DELETE /session/{id}: the page on another origin (a dev server) must be able to send it.
+    answer = await mem_client.options(
+        f"{API}/session/x", headers=_preflight(ALLOWED_ORIGIN, "DELETE")
+    )
+    assert answer.status_code == 200
+    assert "DELETE" in answer.headers["access-control-allow-methods"]
+
+
+@pytest.mark.parametrize("method", ["PUT", "PATCH"])
 async def test_a_preflight_for_a_method_not_served_is_refused(mem_client, method):
     answer = await mem_client.options(f"{API}/chat", headers=_preflight(ALLOWED_ORIGIN, method))
     error = assert_error(answer, 400, "cors_refused")

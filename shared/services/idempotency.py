@@ -58,9 +58,18 @@ def _json(result: Any) -> str:
     return result.model_dump_json() if isinstance(result, BaseModel) else json.dumps(result)
 
 
-def once(ctx: Context, key: str | None, request: str, status: int, call: Callable[[], Any]) -> Any:
+def once(
+    ctx: Context,
+    key: str | None,
+    request: str,
+    status: int,
+    call: Callable[[], Any],
+    replayable: Callable[[], object] | None = None,
+) -> Any:
     """`call()` at most once per caller and key: its result, or the `Replayed` first answer.
-    `request`: the request's fingerprint; `status`: the status its success is answered with."""
+    `request`: the request's fingerprint; `status`: the status its success is answered with;
+    `replayable`: raises when the first answer must no longer be given (what it showed has
+    been deleted since)."""
     if key is None:
         return call()
     store = ctx.store
@@ -73,6 +82,8 @@ def once(ctx: Context, key: str | None, request: str, status: int, call: Callabl
             raise IdempotencyKeyReused(f"This {HEADER} was used for a different request.")
         if seen.status == "in_progress":
             raise RequestInProgress(f"A request with this {HEADER} is still being handled.")
+        if replayable is not None:
+            replayable()
         return Replayed(seen.response_status or 200, json.loads(seen.response_body or "null"))
     try:
         result = call()

@@ -16,6 +16,7 @@ from typing import Any
 from shared.orchestrator.deadline import request_budget
 from shared.services import conditional, idempotency
 from shared.services.context import Context
+from shared.services.loading import load_session
 
 _PARAM = re.compile(r"{(\w+)}")
 MAX_BODY_BYTES = 64 * 1024  # a chat message is at most 10,000 characters; nothing needs more
@@ -75,6 +76,10 @@ def perform(
     budget for the orchestrator, at most once per Idempotency-Key; a conditional operation's
     answer carries its ETag, or is 304 (no body) when If-None-Match names it."""
     request = idempotency.fingerprint(operation.path, inputs) if idempotency_key else ""
+    # The first answer to a request on a session (its messages, its plan) is given again only
+    # while the session is there: once the person deleted it, a repeat is "not found".
+    session_id = getattr(inputs.get("body"), "session_id", None)
+    replayable = (lambda: load_session(ctx, session_id)) if session_id else None
     with request_budget(ctx.settings.request_budget_seconds):
         result = idempotency.once(
             ctx,
@@ -82,6 +87,7 @@ def perform(
             request,
             operation.status_code,
             lambda: operation.call(ctx, **inputs),
+            replayable,
         )
     if isinstance(result, idempotency.Replayed):
         return Answer(result.body, {"Idempotent-Replayed": "true"}, result.status)

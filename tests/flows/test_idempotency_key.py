@@ -18,6 +18,22 @@ async def test_chat_repeated_with_the_same_key_answers_the_same_without_a_second
     assert len(await dashboard.history(session_id)) == 2  # one user message, one reply
 
 
+async def test_a_deleted_session_is_not_shown_again_by_a_replay(dashboard):
+    # The person asked for their data to go: a repeat of an earlier request must not hand the
+    # deleted messages and plan back from the key's stored answer.
+    session_id = await dashboard.new_session()
+    key = {"Idempotency-Key": "chat-before-delete"}
+    assert (await dashboard.chat(session_id, DEPLOY, headers=key)).status_code == 200
+    deleted = await dashboard.client.delete(
+        f"/api/dashboard/session/{session_id}", headers=dashboard.as_("alice")
+    )
+    assert deleted.status_code == 204
+    again = await dashboard.chat(session_id, DEPLOY, headers=key)
+    assert again.status_code == 404
+    assert again.json()["error"]["code"] == "not_found"
+    assert DEPLOY not in again.text
+
+
 async def test_same_key_with_a_different_body_is_refused(dashboard):
     session_id = await dashboard.new_session()
     key = {"Idempotency-Key": "chat-2"}

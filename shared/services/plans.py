@@ -276,7 +276,9 @@ def _record_abort(
     comment: str | None,
 ) -> None:
     """Written on the session and plan as abort read them; after a concurrent change, on a
-    fresh read of both (a few times), unless that shows the abort recorded meanwhile."""
+    fresh read of both (a few times). When that shows the run recorded as ended meanwhile (a
+    poll saw the cancelled steps), the person's abort is still recorded, once: a concurrent
+    abort may have done that already."""
     who = audit.actor(ctx, plan)
     text = audit.with_comment(f"Aborted. {cancelled} step(s) cancelled, {finished} had already "
                               f"finished (by {who} at {utcnow():%H:%M:%S} UTC).", comment)
@@ -289,16 +291,17 @@ def _record_abort(
     @on_concurrent_change
     def save() -> None:
         session, plan = current
-        if plan.state != "executing" or session.current_plan_id != plan.plan_id:
-            return  # recorded meanwhile (a concurrent abort, or the run seen ending as aborted)
         try:
-            ctx.store.save(
-                session,
-                changes=SessionChanges(status="idle", clear=frozenset({"current_plan_id"})),
-                plan_update=(plan, PlanChanges(state="aborted")),
-                messages=[message],
-                audit=[decision],
-            )
+            if plan.state == "executing" and session.current_plan_id == plan.plan_id:
+                ctx.store.save(
+                    session,
+                    changes=SessionChanges(status="idle", clear=frozenset({"current_plan_id"})),
+                    plan_update=(plan, PlanChanges(state="aborted")),
+                    messages=[message],
+                    audit=[decision],
+                )
+            elif not any(e.action == "aborted" for e in ctx.store.list_audit(plan.plan_id)):
+                ctx.store.save(session, messages=[message], audit=[decision])
         except ConcurrentChange:
             fresh = load_session(ctx, session.session_id)
             current[:] = [fresh, load_session_plan(ctx.store, fresh, plan.plan_id)]

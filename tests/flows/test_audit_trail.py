@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from shared.services import expiry
+from shared.services import expiry, plans
 from shared.settings import Settings
 from shared.store.records import utcnow
 from shared.web.providers import settings_dependency
@@ -33,6 +33,12 @@ async def entries(dashboard, plan_id: str) -> list[dict]:
 
 def summary(found: list[dict]) -> list[tuple]:
     return [(e["action"], e["actor"], e["comment"], e["outcome"]) for e in found]
+
+
+def abort_outcome(body: dict) -> str:
+    """The outcome an abort's answer stands for, as the trail records it."""
+    cancelled, finished = body["cancelled_tasks"], body["already_finished_tasks"]
+    return f"aborted: {cancelled} cancelled, {finished} finished"
 
 
 async def planned(dashboard, user: str = "alice") -> tuple[str, str]:
@@ -108,15 +114,45 @@ async def test_an_abort_is_recorded_with_what_the_orchestrator_cancelled(dashboa
     assert (await dashboard.act(plan_id, "approve", session_id)).status_code == 200
     answer = await dashboard.act(plan_id, "abort", session_id, extra={"comment": "wrong build"})
     assert answer.status_code == 200, answer.text
-    body = answer.json()
-    outcome = (f"aborted: {body['cancelled_tasks']} cancelled, "
-               f"{body['already_finished_tasks']} finished")  # fmt: skip
+    outcome = abort_outcome(answer.json())
     assert summary(await entries(dashboard, plan_id)) == [
         ("created", "alice", None, None),
         ("approved", "alice", None, "executing"),
         ("aborted", "alice", "wrong build", outcome),
     ]
     assert (await dashboard.history(session_id))[-1]["content"].endswith(' Comment: "wrong build"')
+
+
+async def test_an_abort_racing_a_poll_that_sees_the_run_end_is_still_recorded(
+    dashboard, monkeypatch
+):
+    """A poll records the run ended (cancelled) between the abort's cancels and its record: the
+    person's abort, with its comment, is recorded all the same, once."""
+    await dashboard.configure(task_seconds=60)
+    session_id, plan_id = await planned(dashboard)
+    assert (await dashboard.act(plan_id, "approve", session_id)).status_code == 200
+    record_abort = plans._record_abort
+
+    def after_a_poll(ctx, session, plan, *args):
+        assert plans.status(ctx, plan.plan_id).status == "aborted"
+        record_abort(ctx, session, plan, *args)
+
+    monkeypatch.setattr(plans, "_record_abort", after_a_poll)
+    answer = await dashboard.act(plan_id, "abort", session_id, extra={"comment": "wrong build"})
+    assert answer.status_code == 200, answer.text
+    monkeypatch.setattr(plans, "_record_abort", record_abort)
+    again = await dashboard.act(plan_id, "abort", session_id, extra={"comment": "again"})
+    assert again.status_code == 200, again.text
+
+    outcome = abort_outcome(answer.json())
+    assert summary(await entries(dashboard, plan_id)) == [
+        ("created", "alice", None, None),
+        ("approved", "alice", None, "executing"),
+        ("run_finished", "system", None, outcome),
+        ("aborted", "alice", "wrong build", outcome),
+    ]
+    comments = [m for m in await dashboard.history(session_id) if "wrong build" in m["content"]]
+    assert len(comments) == 1 and comments[0]["metadata"]["comment"] == "wrong build"
 
 
 async def test_a_lost_approval_is_unknown_until_the_orchestrator_says_it_runs(dashboard):

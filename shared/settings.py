@@ -47,6 +47,9 @@ class Settings(BaseSettings):
     # A plan waiting for approval longer than this can no longer be approved (409 plan_expired):
     # what was planned a day ago may no longer hold. A modification makes a fresh plan.
     approval_ttl_seconds: int = Field(default=24 * 3600, ge=1)
+    # A plan's audit trail is kept this long from the plan's creation, beyond its session: all
+    # its entries expire together, so the trail never loses its start while its end remains.
+    audit_retention_days: int = Field(default=90, ge=1)
 
 
 @lru_cache(maxsize=1)

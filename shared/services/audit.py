@@ -27,6 +27,7 @@ def entry(
     """An entry about `plan`, naming the revision it is about (what the person saw)."""
     return NewAuditEntry(
         plan_id=plan.plan_id,
+        plan_created_at=plan.created_at,
         session_id=plan.session_id,
         user_id=plan.user_id,
         action=action,

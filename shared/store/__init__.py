@@ -29,13 +29,16 @@ def dynamodb_client(settings: Settings):
 
 def build_store(settings: Settings) -> SessionStore:
     ttl = timedelta(hours=settings.session_ttl_hours)
+    retention = timedelta(days=settings.audit_retention_days)
     if settings.session_store == "memory":
         from shared.store.memory import InMemorySessionStore
 
-        return InMemorySessionStore(ttl=ttl)
+        return InMemorySessionStore(ttl=ttl, audit_retention=retention)
     from shared.store.dynamodb import DynamoDBSessionStore
 
-    return DynamoDBSessionStore(dynamodb_client(settings), settings.table_name, ttl=ttl)
+    return DynamoDBSessionStore(
+        dynamodb_client(settings), settings.table_name, ttl=ttl, audit_retention=retention
+    )
 
 
 @lru_cache(maxsize=1)

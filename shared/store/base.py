@@ -46,9 +46,10 @@ class SessionStore(Protocol):
         audit: list[NewAuditEntry] | tuple[NewAuditEntry, ...] = (),
     ) -> tuple[SessionRecord, list[ChatMessage]]:
         """Apply `changes` to `session` (as read, at its version), append `messages` and `audit`
-        entries, and put `new_plan` or apply a plan update, atomically. Returns the new session
-        and messages. Raises Conflict when the session or plan changed since it was read,
-        NotFound when gone."""
+        entries (kept for the audit retention from their plan's creation, beyond the session),
+        and put `new_plan` or apply a plan update, atomically. Returns the new session and
+        messages. Raises Conflict when the session or plan changed since it was read, NotFound
+        when gone."""
         ...
 
     def list_audit(self, plan_id: str) -> list[AuditRecord]:
@@ -146,8 +147,17 @@ def audit_sort_key(entry_ulid: "ULID") -> str:
     return f"AUDIT#{entry_ulid}"
 
 
-def build_audit(new: NewAuditEntry, entry_ulid: "ULID", timestamp: datetime) -> AuditRecord:
-    return AuditRecord(id=str(entry_ulid.to_uuid()), at=timestamp, **new.model_dump())
+def build_audit(
+    new: NewAuditEntry, entry_ulid: "ULID", timestamp: datetime, retention: timedelta
+) -> AuditRecord:
+    """Expiring at the plan's creation + `retention`, whenever it is written: a plan's whole
+    trail expires together."""
+    return AuditRecord(
+        id=str(entry_ulid.to_uuid()),
+        at=timestamp,
+        expires_at=int((new.plan_created_at + retention).timestamp()),
+        **new.model_dump(exclude={"plan_created_at"}),
+    )
 
 
 def build_message(

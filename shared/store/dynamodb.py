@@ -244,7 +244,7 @@ def _plan_link_item(plan: PlanRecord, expires_at: int) -> dict:
     }
 
 
-def _audit_item(entry: AuditRecord, sort_key: str, expires_at: int) -> dict:
+def _audit_item(entry: AuditRecord, sort_key: str) -> dict:
     item = {
         "PK": _s(f"PLAN#{entry.plan_id}"),
         "SK": _s(sort_key),
@@ -254,7 +254,7 @@ def _audit_item(entry: AuditRecord, sort_key: str, expires_at: int) -> dict:
         "action": _s(entry.action),
         "actor": _s(entry.actor),
         "at": _s(entry.at.isoformat()),
-        "expires_at": _n(expires_at),
+        "expires_at": _n(entry.expires_at),
     }
     _optional(item, "comment", entry.comment)
     _optional(item, "outcome", entry.outcome)
@@ -277,6 +277,7 @@ def _audit_from_item(item: dict, plan_id: str) -> AuditRecord:
         outcome=item.get("outcome", {}).get("S"),
         revision=int(item["revision"]["N"]) if "revision" in item else None,
         previous_plan_id=item.get("previous_plan_id", {}).get("S"),
+        expires_at=int(item["expires_at"]["N"]),
     )
 
 
@@ -363,10 +364,17 @@ def _store_error(error: Exception) -> Exception:
 
 
 class DynamoDBSessionStore:
-    def __init__(self, client: Any, table_name: str, ttl: timedelta = timedelta(days=7)):
+    def __init__(
+        self,
+        client: Any,
+        table_name: str,
+        ttl: timedelta = timedelta(days=7),
+        audit_retention: timedelta = timedelta(days=90),
+    ):
         self._client = client
         self._table = table_name
         self._ttl = ttl
+        self._audit_retention = audit_retention
 
     def _call(self, operation: str, **kwargs: Any) -> dict:
         try:
@@ -466,9 +474,8 @@ class DynamoDBSessionStore:
             )
         for new in audit:
             entry_ulid = new_message_id()
-            item = _audit_item(
-                build_audit(new, entry_ulid, now), audit_sort_key(entry_ulid), updated.expires_at
-            )
+            entry = build_audit(new, entry_ulid, now, self._audit_retention)
+            item = _audit_item(entry, audit_sort_key(entry_ulid))
             # Append-only: an entry is never written over.
             put = {"TableName": self._table, "Item": item,
                    "ConditionExpression": "attribute_not_exists(PK)"}  # fmt: skip

@@ -52,8 +52,11 @@ def _atomic(method):
 
 
 class InMemorySessionStore:
-    def __init__(self, ttl: timedelta = timedelta(days=7)):
+    def __init__(
+        self, ttl: timedelta = timedelta(days=7), audit_retention: timedelta = timedelta(days=90)
+    ):
         self._ttl = ttl
+        self._audit_retention = audit_retention
         self._lock = threading.RLock()  # re-entrant: save reads the session it changes
         self._sessions: dict[str, SessionRecord] = {}
         # Per session: sort keys in order, and the message with its expiry under each key.
@@ -133,8 +136,8 @@ class InMemorySessionStore:
         for new in audit:
             entry_ulid = new_message_id()
             trail = self._audit.setdefault(new.plan_id, {})
-            entry = build_audit(new, entry_ulid, now)
-            trail[audit_sort_key(entry_ulid)] = (entry, updated.expires_at)
+            entry = build_audit(new, entry_ulid, now, self._audit_retention)
+            trail[audit_sort_key(entry_ulid)] = (entry, entry.expires_at)
         return updated, added
 
     @_atomic

@@ -123,9 +123,10 @@ class PlanChanges(Model):
 
 class NewAuditEntry(Model):
     """An entry to append to a plan's audit trail; the store gives it its id, time and expiry
-    (the session's, at the time of writing)."""
+    (the plan's creation + the audit retention: every entry of a plan expires together)."""
 
     plan_id: str
+    plan_created_at: datetime
     session_id: str
     user_id: str  # the plan's owner: the trail stays readable, owner-scoped, after a delete
     action: AuditAction
@@ -137,9 +138,10 @@ class NewAuditEntry(Model):
 
 
 class AuditRecord(AuditEntry):
-    """A stored audit entry, with its owner."""
+    """A stored audit entry, with its owner and expiry."""
 
     user_id: str
+    expires_at: int
 
 
 class StoredPage(Model):

@@ -20,8 +20,9 @@ from tests.contract.test_store_contract import a_plan, user
 
 
 def entry(plan, action: str, actor: str = "alice", **fields) -> NewAuditEntry:
-    return NewAuditEntry(plan_id=plan.plan_id, session_id=plan.session_id, user_id=plan.user_id,
-                         action=action, actor=actor, **fields)  # fmt: skip
+    return NewAuditEntry(plan_id=plan.plan_id, plan_created_at=plan.created_at,
+                         session_id=plan.session_id, user_id=plan.user_id, action=action,
+                         actor=actor, **fields)  # fmt: skip
 
 
 def session_with_plan(store, owner: str = "alice"):
@@ -141,3 +142,30 @@ def test_a_deleted_session_takes_no_more_writes(store):
     with pytest.raises(Conflict):
         store.save(marked, messages=[NewMessage(role="assistant", content="late")])
     assert store.list_messages(session.session_id, limit=10).messages == []
+
+
+def test_a_plans_whole_trail_expires_together_from_its_creation_beyond_the_session(make_store):
+    store = make_store(ttl=timedelta(hours=1))  # the session lives an hour from its last write
+    session = store.create_session("alice")
+    plan = a_plan(session).model_copy(update={"created_at": utcnow() - timedelta(days=10)})
+    session, _ = store.save(session, new_plan=plan, audit=[entry(plan, "created")])
+    session, _ = store.save(session, audit=[entry(plan, "rejected")])  # written later
+
+    trail = store.list_audit(plan.plan_id)
+
+    kept_until = int((plan.created_at + timedelta(days=90)).timestamp())  # the default retention
+    assert [(e.action, e.expires_at) for e in trail] == [
+        ("created", kept_until),
+        ("rejected", kept_until),
+    ]
+    assert kept_until > store.get_session(session.session_id).expires_at
+
+
+def test_the_trail_of_a_plan_made_longer_ago_than_the_retention_is_gone(make_store):
+    store = make_store(ttl=timedelta(days=7))
+    session = store.create_session("alice")
+    plan = a_plan(session).model_copy(update={"created_at": utcnow() - timedelta(days=91)})
+    session, _ = store.save(session, new_plan=plan, audit=[entry(plan, "created")])
+    store.save(session, audit=[entry(plan, "expired", actor="system")])
+
+    assert store.list_audit(plan.plan_id) == []

@@ -130,7 +130,9 @@ def _record_rejection(
 ) -> None:
     """The confirmed rejection's line in the history and its audit entry, in one write; tried
     again from a fresh read when the session moved on meanwhile (the person may already be
-    chatting), and a few times on a store fault. The rejection stands whatever happens here."""
+    chatting), and a few times on a store fault. The rejection stands whatever happens here:
+    when that write cannot be made (the session was deleted meanwhile, or the store keeps
+    failing) the entry is appended by itself, as the trail outlives the session."""
     text = audit.with_comment("The plan was rejected.", decision.comment)
     message = say(f"{text} Send a new request whenever you like.", plan_id=plan.plan_id,
                   outcome="rejected", **audit.comment_metadata(decision.comment))  # fmt: skip
@@ -143,15 +145,18 @@ def _record_rejection(
             ctx.store.save(current[0], messages=[message], audit=[decision])
         except ConcurrentChange:
             fresh = ctx.store.get_session(session.session_id)
-            if fresh is None:
+            if fresh is None or fresh.deleting:
                 raise NotFound("Session not found.") from None  # deleted meanwhile
             current[0] = fresh
             raise
 
     try:
         save()
-    except DashboardError as error:
-        audit.log_unrecorded(plan, "rejected", error)
+    except DashboardError:
+        try:
+            ctx.store.append_audit(decision)
+        except DashboardError as error:
+            audit.log_unrecorded(plan, "rejected", error)
 
 
 # Status and abort -------------------------------------------------------------------------

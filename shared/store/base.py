@@ -52,6 +52,11 @@ class SessionStore(Protocol):
         when gone."""
         ...
 
+    def append_audit(self, entry: NewAuditEntry) -> None:
+        """Append one audit entry by itself (never over another): for a decision that stands
+        although its session is gone (deleted meanwhile), as the trail outlives the session."""
+        ...
+
     def list_audit(self, plan_id: str) -> list[AuditRecord]:
         """The plan's live audit entries, oldest first (one Query of AUDIT# in its partition).
         They outlive the plan and its session when those are deleted."""

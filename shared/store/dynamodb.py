@@ -579,6 +579,13 @@ class DynamoDBSessionStore:
                 return items
             query["ExclusiveStartKey"] = answer["LastEvaluatedKey"]
 
+    def append_audit(self, entry: NewAuditEntry) -> None:
+        entry_ulid = new_message_id()
+        record = build_audit(entry, entry_ulid, utcnow(), self._audit_retention)
+        self._call("put_item", TableName=self._table,
+                   Item=_audit_item(record, audit_sort_key(entry_ulid)),
+                   ConditionExpression="attribute_not_exists(PK)")  # fmt: skip
+
     def list_audit(self, plan_id: str) -> list[AuditRecord]:
         items = self._query_all(
             KeyConditionExpression="PK = :pk AND begins_with(SK, :audit)",

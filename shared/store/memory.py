@@ -141,6 +141,13 @@ class InMemorySessionStore:
         return updated, added
 
     @_atomic
+    def append_audit(self, entry: NewAuditEntry) -> None:
+        entry_ulid = new_message_id()
+        record = build_audit(entry, entry_ulid, utcnow(), self._audit_retention)
+        trail = self._audit.setdefault(entry.plan_id, {})
+        trail[audit_sort_key(entry_ulid)] = (record, record.expires_at)
+
+    @_atomic
     def list_audit(self, plan_id: str) -> list[AuditRecord]:
         trail = self._audit.get(plan_id, {})
         return [trail[key][0] for key in sorted(trail) if self._live(trail[key][1])]

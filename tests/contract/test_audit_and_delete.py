@@ -169,3 +169,19 @@ def test_the_trail_of_a_plan_made_longer_ago_than_the_retention_is_gone(make_sto
     store.save(session, audit=[entry(plan, "expired", actor="system")])
 
     assert store.list_audit(plan.plan_id) == []
+
+
+def test_an_entry_appended_by_itself_outlives_its_deleted_session(store):
+    session, plan = session_with_plan(store)
+    session, _ = store.save(session, changes=SessionChanges(deleting=True))
+    store.delete_session(session)
+
+    store.append_audit(entry(plan, "rejected", comment="not in the freeze"))
+
+    trail = store.list_audit(plan.plan_id)
+    assert [(e.action, e.comment) for e in trail] == [
+        ("created", None),
+        ("rejected", "not in the freeze"),
+    ]
+    assert trail[1].expires_at == trail[0].expires_at  # the trail still expires together
+    assert store.get_session(session.session_id) is None

@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from shared.services import expiry, plans
+from shared.services import expiry, plans, sessions
 from shared.settings import Settings
 from shared.store.records import utcnow
 from shared.web.providers import settings_dependency
@@ -171,6 +171,30 @@ async def test_a_lost_approval_is_unknown_until_the_orchestrator_says_it_runs(da
     assert summary(await entries(dashboard, plan_id))[2:] == [
         ("approved", "system", None, "untracked")  # it runs; its step ids were lost
     ]
+
+
+async def test_a_rejection_racing_a_delete_of_its_session_is_still_recorded(
+    dashboard, monkeypatch
+):
+    """The orchestrator confirmed the rejection, then the session was deleted before the
+    rejection was written down: the decision stands, and so does its audit entry."""
+    session_id, plan_id = await planned(dashboard)
+    record_rejection = plans._record_rejection
+
+    def after_a_delete(ctx, session, plan, decision):
+        sessions.delete_session(ctx, session.session_id)
+        record_rejection(ctx, session, plan, decision)
+
+    monkeypatch.setattr(plans, "_record_rejection", after_a_delete)
+    answer = await dashboard.act(plan_id, "reject", session_id, extra={"comment": "in freeze"})
+
+    assert answer.status_code == 200, answer.text
+    assert (await dashboard.calls())["approve"] == 1
+    assert summary(await entries(dashboard, plan_id)) == [
+        ("created", "alice", None, None),
+        ("rejected", "alice", "in freeze", "rejected"),
+    ]
+    assert (await dashboard.client.get(f"/api/dashboard/session/{session_id}")).status_code == 404
 
 
 async def test_a_rejection_the_orchestrator_never_got_is_not_recorded(dashboard):

@@ -4,11 +4,12 @@ changed; they outlive the plan and its session when those are deleted, owner-sco
 
 import logging
 
-from shared.errors import DashboardError, NotFound
+from shared.errors import DashboardError
 from shared.identity import check_access
 from shared.ids import canonical_uuid
 from shared.models import AuditAction, AuditEntry, AuditTrail
 from shared.services.context import Context
+from shared.services.loading import load_plan
 from shared.store.records import NewAuditEntry, PlanRecord
 
 logger = logging.getLogger(__name__)
@@ -55,12 +56,14 @@ def comment_metadata(comment: str | None) -> dict:
 
 def get_audit(ctx: Context, plan_id: str) -> AuditTrail:
     """The plan's trail, oldest first. Read from the entries alone (each names the plan's owner),
-    so it is there after the plan and its session were deleted; a plan with no entry, or not the
-    caller's, is not found."""
+    so it is there after the plan and its session were deleted. A plan of the caller's without
+    entries (made before the trail existed) has an empty trail; one not the caller's, or with
+    neither plan nor entries, is not found."""
     canonical = canonical_uuid(plan_id)
     records = ctx.store.list_audit(canonical) if canonical else []
     if not records:
-        raise NotFound("Plan not found.")
+        load_plan(ctx, plan_id)  # NotFound unless it is the caller's
+        return AuditTrail(plan_id=canonical, entries=[])
     check_access(records[0].user_id, ctx.caller, ctx.settings, "Plan")
     fields = set(AuditEntry.model_fields)
     return AuditTrail(

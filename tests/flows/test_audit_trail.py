@@ -11,6 +11,7 @@ import pytest
 
 from shared.services import expiry, plans, sessions
 from shared.settings import Settings
+from shared.store.memory import InMemorySessionStore
 from shared.store.records import utcnow
 from shared.web.providers import settings_dependency
 
@@ -211,6 +212,33 @@ async def test_the_trail_is_the_owners_only(dashboard):
         answer = await trail(dashboard, plan, user)
         assert answer.status_code == 404, (user, plan)
         assert answer.json()["error"]["code"] == "not_found"
+
+
+def forget_the_trail(store, plan_id: str) -> None:
+    """As for a plan made before the trail existed."""
+    if isinstance(store, InMemorySessionStore):
+        store._audit.pop(plan_id)
+        return
+    client, table = store._client, store._table
+    for item in client.query(
+        TableName=table,
+        KeyConditionExpression="PK = :pk AND begins_with(SK, :audit)",
+        ExpressionAttributeValues={":pk": {"S": f"PLAN#{plan_id}"}, ":audit": {"S": "AUDIT#"}},
+    )["Items"]:
+        client.delete_item(TableName=table, Key={"PK": item["PK"], "SK": item["SK"]})
+
+
+async def test_a_plan_of_ones_own_without_entries_has_an_empty_trail(dashboard):
+    _, plan_id = await planned(dashboard)
+    forget_the_trail(dashboard.store, plan_id)
+
+    answer = await trail(dashboard, plan_id)
+
+    assert answer.status_code == 200, answer.text
+    assert answer.json() == {"plan_id": plan_id, "entries": []}
+    refused = await trail(dashboard, plan_id, "bob")
+    assert refused.status_code == 404
+    assert refused.json()["error"]["code"] == "not_found"
 
 
 async def test_the_trail_outlives_the_deleted_session(dashboard):

@@ -115,8 +115,15 @@ class StepSummary(Model):
 
 
 class ValueChange(Model):
+    """A value too long to keep whole (over 80 characters as JSON) is a short preview with its
+    length and a hash: "<start>… (17,000 characters, sha256 1a2b3c4d5e6f)"."""
+
     before: Any
     after: Any
+    more_keys: int = Field(
+        default=0, description="For parameters and resource_requirements: keys that differ "
+        "beyond the ones listed (at most 8 are)"
+    )  # fmt: skip
 
 
 class TextChange(Model):
@@ -124,15 +131,27 @@ class TextChange(Model):
     after: str
 
 
-StepField = Literal["name", "work_type", "parameters", "estimated_duration", "position"]
+StepField = Literal[
+    "name",
+    "work_type",
+    "agent_type",
+    "parameters",
+    "estimated_duration",
+    "resource_requirements",
+    "depends_on",
+    "alternatives",
+    "estimated_external_ai_calls",
+    "position",
+]
 
 
 class StepChange(Model):
     name: str = Field(description="The step's name in this revision")
     changes: dict[StepField, ValueChange] = Field(
-        description="Only what changed. parameters: only the keys that differ, on each side "
-        "that has them. position (1-based): only for a step that moved against the others, not "
-        "for one shifted by a step added or removed before it"
+        description="Only what changed. parameters, resource_requirements (but the duration, "
+        "told as estimated_duration): only the keys that differ, on each side that has them. "
+        "depends_on: the names of the steps depended on. position (1-based): only for a step "
+        "that moved against the others, not for one shifted by a step added or removed before it"
     )
 
 
@@ -145,6 +164,10 @@ class PlanDiff(Model):
     added: list[StepSummary] = Field(default_factory=empty_list)
     removed: list[StepSummary] = Field(default_factory=empty_list)
     changed: list[StepChange] = Field(default_factory=empty_list)
+    # The lists are capped so the diff stays small beside the plan stored with it.
+    more_added: int = Field(default=0, description="Steps added beyond those listed")
+    more_removed: int = Field(default=0, description="Steps removed beyond those listed")
+    more_changed: int = Field(default=0, description="Steps changed beyond those listed")
     duration: TextChange | None = Field(default=None, description="None when it reads the same")
     risk: TextChange | None = Field(default=None, description="None when unchanged")
 

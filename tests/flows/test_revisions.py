@@ -11,7 +11,13 @@ def _parameters_changed(before: list[str], after: list[str]) -> list[dict]:
     return [
         {
             "name": name,
-            "changes": {"parameters": {"before": {"targets": before}, "after": {"targets": after}}},
+            "changes": {
+                "parameters": {
+                    "before": {"targets": before},
+                    "after": {"targets": after},
+                    "more_keys": 0,
+                }
+            },
         }
         for name in ("Back up data", "Run test suite")
     ]
@@ -40,12 +46,29 @@ async def test_each_modification_is_a_linked_revision_with_its_diff_in_the_view_
             {"name": "Run test suite", "work_type": "test", "estimated_duration": "~3 minutes"}
         ],
         "removed": [],
-        "changed": [],  # the deployment moved down one place, but not against the others
+        # The deployment moved down one place, but not against the others; it now waits for
+        # the tests rather than the backup.
+        "changed": [
+            {
+                "name": "Deploy service",
+                "changes": {
+                    "depends_on": {
+                        "before": ["Back up data"],
+                        "after": ["Run test suite"],
+                        "more_keys": 0,
+                    }
+                },
+            }
+        ],
+        "more_added": 0,
+        "more_removed": 0,
+        "more_changed": 0,
         "duration": {"before": "~7 minutes", "after": "~10 minutes"},
         "risk": {"before": "low", "after": "medium"},
     }
     assert turn["messages"][1]["content"].startswith(
-        "Here is the updated plan. Revision 2: added 1 step (Run test suite); "
+        "Here is the updated plan. Revision 2: added 1 step (Run test suite); changed 1 step "
+        "(Deploy service: depends on Back up data -> Run test suite); "
         "duration ~7 minutes -> ~10 minutes; risk low -> medium.\n\n"
     )
     stored = (await _view(dashboard, second["plan_id"])).json()
@@ -72,7 +95,9 @@ async def test_each_modification_is_a_linked_revision_with_its_diff_in_the_view_
     assert diff["risk"] == {"before": "medium", "after": "low"}
     assert answer.json()["messages"][1]["content"].startswith(
         "Here is the updated plan. Revision 3: removed 1 step (Deploy service); changed 2 steps "
-        '(Back up data: parameter "targets"; Run test suite: parameter "targets"); '
+        "(Back up data: targets: database, api, service, staging -> database, api, service, "
+        "staging, changes; Run test suite: targets: database, api, service, staging -> database, "
+        "api, service, staging, changes); "
         "duration ~10 minutes -> ~5 minutes; risk medium -> low.\n\n"
     )
 

@@ -1,6 +1,7 @@
 """The diff between a revision and the plan it replaces (shared/plandiff.py), over plans shaped as
 the orchestrator returns them, awkward ones included."""
 
+import json
 import uuid
 
 from shared.models import PlanDiff, TextChange, ValueChange
@@ -85,7 +86,7 @@ def test_a_changed_step_names_only_what_changed():
     }
     assert diff_in_words(2, plan_diff(before, after)) == (
         "Revision 2: changed 1 step (Deploy service: work type deployment -> rollout, "
-        'parameters "env", "az", duration ~5 minutes -> ~10 minutes); '
+        "env: staging -> prod, az: none -> 3, duration ~5 minutes -> ~10 minutes); "
         "duration ~7 minutes -> ~12 minutes."
     )
 
@@ -139,7 +140,10 @@ def test_risk_and_duration_before_and_after():
 
 
 def test_a_few_seconds_that_read_the_same_are_no_change():
-    slower = {**DEPLOY, "resource_requirements": {"estimated_duration_seconds": 310}}
+    slower = {
+        **DEPLOY,
+        "resource_requirements": {"estimated_duration_seconds": 310, "cpu_cores": 1},
+    }
     diff = plan_diff(plan(BACKUP, DEPLOY), plan(BACKUP, slower))
     assert diff.changed == [] and diff.duration is None
 
@@ -199,3 +203,106 @@ def test_the_diff_names_the_previous_revision():
     diff = plan_diff(before, plan(BACKUP, BUILD, revision=5))
     assert (diff.previous_plan_id, diff.previous_revision) == (before.plan_id, 4)
     assert diff_in_words(5, diff).startswith("Revision 5: added 1 step (Build artifacts)")
+
+
+def test_a_step_of_the_same_work_type_aimed_elsewhere_is_removed_and_added_not_renamed():
+    api = task(2, "Deploy api", "deployment", 300, service="api", env="staging")
+    billing = task(2, "Deploy billing", "deployment", 300, service="billing", env="production")
+    diff = plan_diff(plan(BACKUP, api), plan(BACKUP, billing))
+    assert ([s.name for s in diff.removed], [s.name for s in diff.added]) == (
+        ["Deploy api"],
+        ["Deploy billing"],
+    )
+    assert diff.changed == []
+    assert diff_in_words(2, diff) == (
+        "Revision 2: added 1 step (Deploy billing); removed 1 step (Deploy api)."
+    )
+
+
+def test_a_renamed_step_keeping_most_of_its_parameters_is_one_change():
+    before = task(2, "Deploy api", "deployment", 300, service="api", region="eu", env="staging")
+    after = task(2, "Roll out api", "deployment", 300, service="api", region="eu", env="prod")
+    (change,) = plan_diff(plan(BACKUP, before), plan(BACKUP, after)).changed
+    assert change.changes["name"] == ValueChange(before="Deploy api", after="Roll out api")
+
+
+def test_every_task_field_the_orchestrator_returns_is_compared():
+    before = {**DEPLOY, "depends_on": [1, 2], "alternatives": [], "estimated_external_ai_calls": 0}
+    after = {
+        **DEPLOY,
+        "agent_type": "desktop",
+        "depends_on": [1],
+        "alternatives": ["canary release"],
+        "estimated_external_ai_calls": 2,
+        "resource_requirements": {"estimated_duration_seconds": 300, "cpu_cores": 4},
+    }
+    diff = plan_diff(plan(BACKUP, BUILD, before), plan(BACKUP, BUILD, after, revision=2))
+    (change,) = diff.changed
+    assert change.changes == {
+        "agent_type": ValueChange(before="infra", after="desktop"),
+        "resource_requirements": ValueChange(before={"cpu_cores": 1}, after={"cpu_cores": 4}),
+        "depends_on": ValueChange(
+            before=["Back up data", "Build artifacts"], after=["Back up data"]
+        ),
+        "alternatives": ValueChange(before=None, after=["canary release"]),
+        "estimated_external_ai_calls": ValueChange(before=None, after=2),
+    }
+    words = diff_in_words(2, diff)
+    assert "the same" not in words
+    assert words == (
+        "Revision 2: changed 1 step (Deploy service: agent type infra -> desktop, "
+        "cpu_cores: 1 -> 4, depends on Back up data, Build artifacts -> Back up data, "
+        "alternatives none -> canary release, estimated external ai calls none -> 2)."
+    )
+
+
+def test_dependencies_renumbered_by_an_insertion_are_the_same_dependencies():
+    deploy = {**DEPLOY, "depends_on": [2]}
+    migrate = task(2, "Run database migration", "database_migration", 300)
+    after = plan(BACKUP, migrate, {**BUILD, "order": 3}, {**deploy, "order": 4, "depends_on": [3]})
+    assert plan_diff(plan(BACKUP, BUILD, deploy), after).changed == []
+
+
+def test_the_reply_gives_parameter_values_shortened_when_long():
+    long_script = "echo " + "x" * 500
+    before = plan(task(1, "Deploy", "deployment", 60, env="staging", script="echo hi"))
+    after = plan(task(1, "Deploy", "deployment", 60, env="production", script=long_script))
+    words = diff_in_words(2, plan_diff(before, after))
+    assert words.startswith("Revision 2: changed 1 step (Deploy: env: staging -> production, ")
+    assert "script: echo hi -> echo xxxxxxxxx" in words and len(words) < 200
+
+
+def _long_plan(mark: str, steps: int = 60, keys: int = 30):
+    """Every step with many parameters, each a long script: a plan of about 2 MB of JSON."""
+    return [
+        task(
+            i, f"Step {i} " + "n" * 300, "build", 60, **{f"p{k}": mark * 1000 for k in range(keys)}
+        )
+        for i in range(1, steps + 1)
+    ]
+
+
+def test_a_diff_of_long_plans_stays_small_and_counts_what_it_leaves_out():
+    before, after = plan(*_long_plan("a")), plan(*_long_plan("b"), revision=2)
+    diff = plan_diff(before, after)
+    assert len(diff.model_dump_json().encode()) < 50_000
+    assert diff.changed and len(diff.changed) + diff.more_changed == 60
+    first = diff.changed[0].changes["parameters"]
+    assert first.more_keys == 30 - len(first.after)
+    # A long value is a preview that still tells the two apart.
+    assert first.before["p0"].startswith("aaaa") and first.after["p0"].startswith("bbbb")
+    assert (
+        "30,000 characters" not in first.before["p0"] and "1,000 characters" in first.before["p0"]
+    )
+    assert first.before["p0"][-12:] != first.after["p0"][-12:]
+    assert "changed 60 steps (" in diff_in_words(2, diff)
+    assert diff_in_words(2, diff).endswith(f"and {60 - 5} more).")
+
+
+def test_many_added_steps_are_capped_and_counted():
+    diff = plan_diff(
+        plan(BACKUP), plan(BACKUP, *[task(i, f"S{i}", "b", 60) for i in range(2, 400)])
+    )
+    assert len(diff.added) + diff.more_added == 398 and diff.more_added > 0
+    assert "added 398 steps (S2, S3, S4, S5, S6, and 393 more)" in diff_in_words(2, diff)
+    assert len(json.dumps(diff.model_dump(mode="json"))) < 50_000

@@ -65,6 +65,16 @@ class StoreUnavailable(DashboardError):
     status = 503
 
 
+class TooLargeToStore(DashboardError):
+    """What was to be stored is over DynamoDB's 400 KB item limit. Trying again stores the same
+    again: not a 503. What can grow that large is what the orchestrator returned (a plan, its
+    steps): the person's own input is capped at the edge, so it is the gateway's answer that
+    cannot be used (502)."""
+
+    code = "too_large_to_store"
+    status = 502
+
+
 class NotReady(DashboardError):
     """A dependency this service needs (the table, the orchestrator) cannot be reached now."""
 

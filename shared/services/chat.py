@@ -9,7 +9,7 @@ plan: the orchestrator makes a new plan on every plan call.
 from dataclasses import dataclass
 
 from shared import metrics
-from shared.errors import InvalidInput, OrchestratorError
+from shared.errors import InvalidInput, OrchestratorError, TooLargeToStore
 from shared.models import MAX_MESSAGE_CHARS, ChatMessage, DashboardPlanView, SessionStatus
 from shared.orchestrator.answers import PlanAnswer, RequestAnswer
 from shared.plandiff import diff_in_words, plan_diff
@@ -213,21 +213,33 @@ def chat_turn(
         plan.diff = plan_diff(target, plan)
     view = with_expiry(plan_view(plan, is_current=True), plan, ctx.settings)
     created = audit.entry(plan, "revised" if target else "created", audit.actor(ctx, plan))
-    session, (reply,) = store.save(
-        claimed,
-        changes=SessionChanges(
-            status="plan_ready", current_request_id=request.request_id, current_plan_id=plan.plan_id
-        ),
-        messages=[
-            NewMessage(
-                role="assistant",
-                content=_plan_reply(view),
-                metadata={"plan_id": plan.plan_id, "request_id": request.request_id},
-            )
-        ],
-        new_plan=plan,
-        plan_update=(target, PlanChanges(state="superseded")) if target else None,
-        audit=[created],
-    )
+    try:
+        session, (reply,) = store.save(
+            claimed,
+            changes=SessionChanges(
+                status="plan_ready",
+                current_request_id=request.request_id,
+                current_plan_id=plan.plan_id,
+            ),
+            messages=[
+                NewMessage(
+                    role="assistant",
+                    content=_plan_reply(view),
+                    metadata={"plan_id": plan.plan_id, "request_id": request.request_id},
+                )
+            ],
+            new_plan=plan,
+            plan_update=(target, PlanChanges(state="superseded")) if target else None,
+            audit=[created],
+        )
+    except TooLargeToStore as error:
+        # Sending it again would make another plan as large: say so, and free the session.
+        store.save(
+            claimed,
+            changes=SessionChanges(status=previous),
+            messages=[NewMessage(role="assistant", content=f"I could not keep that plan. "
+                                 f"{error.message}", metadata={"error": error.code})],
+        )  # fmt: skip
+        raise
     metrics.chat_outcome("plan")
     return TurnResult([user_message, reply], view, session.status)

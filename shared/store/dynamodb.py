@@ -36,7 +36,7 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from shared.errors import ConcurrentChange, StoreUnavailable
+from shared.errors import ConcurrentChange, StoreUnavailable, TooLargeToStore
 from shared.models import ChatMessage, PlanDiff
 from shared.store.base import (
     apply_plan_changes,
@@ -342,10 +342,30 @@ def _idempotency_from_item(key: str, item: dict) -> IdempotencyRecord:
     )
 
 
+def _item_too_large(error: ClientError) -> bool:
+    """DynamoDB tells an item over 400 KB only in words: a ValidationException "Item size has
+    exceeded the maximum allowed size" (or "Item size to update has exceeded..."), or, inside
+    a transaction, a cancellation reason ValidationError saying the same."""
+    raised = error.response.get("Error", {})
+    said = [(raised.get("Code"), raised.get("Message"))]
+    said += [
+        (r.get("Code"), r.get("Message")) for r in error.response.get("CancellationReasons", [])
+    ]
+    return any(
+        code in ("ValidationException", "ValidationError")
+        and "item size" in (message or "").lower()
+        for code, message in said
+    )
+
+
 def _store_error(error: Exception) -> Exception:
     """Map a botocore failure to the domain error the HTTP edge understands."""
     if isinstance(error, ClientError):
         code = error.response.get("Error", {}).get("Code", "")
+        if _item_too_large(error):
+            return TooLargeToStore(
+                "Too large to store: a record is over the session store's 400 KB item limit."
+            )
         if code == "ConditionalCheckFailedException":
             return ConcurrentChange("The session changed while this request was being handled.")
         if code == "TransactionCanceledException":
@@ -481,10 +501,19 @@ class DynamoDBSessionStore:
                    "ConditionExpression": "attribute_not_exists(PK)"}  # fmt: skip
             writes.append({"Put": put})
 
-        if len(writes) == 1:
-            self._call("put_item", **session_put)
-        else:
-            self._call("transact_write_items", TransactItems=writes)
+        try:
+            if len(writes) == 1:
+                self._call("put_item", **session_put)
+            else:
+                self._call("transact_write_items", TransactItems=writes)
+        except TooLargeToStore as error:
+            if new_plan is None:
+                raise
+            size = len(json.dumps(new_plan.plan)) // 1000
+            raise TooLargeToStore(
+                f"The plan is too large to store (about {size} KB; the session store keeps at "
+                "most 400 KB a record): ask for a plan with fewer or smaller steps."
+            ) from error
         return updated, added
 
     def list_messages(

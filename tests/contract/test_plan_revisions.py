@@ -3,7 +3,11 @@ the in-memory store, moto and DynamoDB Local."""
 
 import uuid
 
+import pytest
+
+from shared.errors import TooLargeToStore
 from shared.models import PlanDiff, StepChange, StepSummary, TextChange, ValueChange
+from shared.plandiff import plan_diff
 from shared.store.records import PlanChanges, PlanRecord, SessionChanges, utcnow
 
 
@@ -19,6 +23,17 @@ def _plan(session, **fields) -> PlanRecord:
         expires_at=int(utcnow().timestamp()) + 3600,
         **fields,
     )
+
+
+def _save_revision(store, session, first: PlanRecord, second: PlanRecord):
+    """Store `second` as the revision that replaces `first`, as a modification does."""
+    session, _ = store.save(
+        session,
+        changes=SessionChanges(current_plan_id=second.plan_id),
+        new_plan=second,
+        plan_update=(store.get_plan(first.plan_id), PlanChanges(state="superseded")),
+    )
+    return session
 
 
 def test_a_revision_keeps_its_link_and_diff_through_updates(store):
@@ -38,12 +53,7 @@ def test_a_revision_keeps_its_link_and_diff_through_updates(store):
         duration=TextChange(before="~5 minutes", after="~8 minutes"),
     )
     second = _plan(session, revision=2, previous_plan_id=first.plan_id, diff=diff)
-    session, _ = store.save(
-        session,
-        changes=SessionChanges(current_plan_id=second.plan_id),
-        new_plan=second,
-        plan_update=(store.get_plan(first.plan_id), PlanChanges(state="superseded")),
-    )
+    session = _save_revision(store, session, first, second)
 
     stored = store.get_plan(second.plan_id)
     assert (stored.revision, stored.previous_plan_id, stored.diff) == (2, first.plan_id, diff)
@@ -58,3 +68,48 @@ def test_a_revision_keeps_its_link_and_diff_through_updates(store):
     rejected = store.get_plan(second.plan_id)
     assert rejected.state == "rejected"
     assert (rejected.revision, rejected.previous_plan_id, rejected.diff) == (2, first.plan_id, diff)
+
+
+def _long_steps(script_mark: str, count: int = 9) -> list[dict]:
+    # Each step carries a long script: about 150 KB of plan, well within an item.
+    return [
+        {
+            "order": i,
+            "name": f"Step {i}",
+            "work_type": "deployment",
+            "parameters": {"script": script_mark * 17_000},
+            "resource_requirements": {"estimated_duration_seconds": 60},
+        }
+        for i in range(1, count + 1)
+    ]
+
+
+def test_a_revision_changing_every_long_parameter_is_stored_with_its_diff(store):
+    # Diffed whole, the old and new scripts beside the new plan are over DynamoDB's 400 KB.
+    session = store.create_session("alice")
+    first = _plan(session)
+    first.plan = {"tasks": _long_steps("a"), "complexity_level": "simple"}
+    session, _ = store.save(session, new_plan=first)
+    second = _plan(session, revision=2, previous_plan_id=first.plan_id)
+    second.plan = {"tasks": _long_steps("b"), "complexity_level": "simple"}
+    second.diff = plan_diff(store.get_plan(first.plan_id), second)
+    session = _save_revision(store, session, first, second)
+    stored = store.get_plan(second.plan_id)
+    assert stored.diff == second.diff
+    assert [change.name for change in stored.diff.changed] == [f"Step {i}" for i in range(1, 10)]
+    assert "17,000 characters" in stored.diff.changed[0].changes["parameters"].before["script"]
+    assert store.get_session(session.session_id).current_plan_id == second.plan_id
+
+
+def test_a_plan_over_the_item_limit_is_refused_as_too_large_not_as_unavailable(store, backend):
+    if backend == "memory":
+        pytest.skip("the in-memory store has no item size limit")
+    session = store.create_session("alice")
+    huge = _plan(session)
+    huge.plan = {"tasks": _long_steps("a", count=27), "complexity_level": "simple"}
+    with pytest.raises(TooLargeToStore) as refused:
+        store.save(session, changes=SessionChanges(current_plan_id=huge.plan_id), new_plan=huge)
+    assert refused.value.status != 503
+    assert refused.value.message.startswith("The plan is too large to store (about 463 KB")
+    assert store.get_plan(huge.plan_id) is None
+    assert store.get_session(session.session_id).current_plan_id is None

@@ -102,6 +102,14 @@ export function diffItems(diff) {
     ...(diff.removed || []).map((step) => stepLine("removed", "Removed", "−", step)),
     ...(diff.changed || []).map(changeLine),
   ];
+  // A very large diff is stored cut short; the API counts what it left out.
+  const left = (diff.more_added || 0) + (diff.more_removed || 0) + (diff.more_changed || 0);
+  if (left) {
+    const more = document.createElement("li");
+    more.className = "diff-item diff-same";
+    more.textContent = `… and ${left} more step change${left === 1 ? "" : "s"} not listed.`;
+    items.push(more);
+  }
   if (!items.length) {
     const same = document.createElement("li");
     same.className = "diff-item diff-same";

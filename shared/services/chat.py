@@ -16,7 +16,7 @@ from shared.plandiff import diff_in_words, plan_diff
 from shared.planview import plan_view
 from shared.services import audit
 from shared.services.context import Context
-from shared.services.expiry import with_expiry
+from shared.services.expiry import with_expiry, with_recorded_expiry
 from shared.services.loading import load_session, load_session_plan
 from shared.services.retries import on_concurrent_change
 from shared.services.rules import (
@@ -213,6 +213,12 @@ def chat_turn(
         plan.diff = plan_diff(target, plan)
     view = with_expiry(plan_view(plan, is_current=True), plan, ctx.settings)
     created = audit.entry(plan, "revised" if target else "created", audit.actor(ctx, plan))
+    # The plan replaced may have expired unseen: its trail says so before it was replaced.
+    superseded, expired = (
+        with_recorded_expiry(target, ctx.settings, PlanChanges(state="superseded"))
+        if target
+        else (None, [])
+    )
     try:
         session, (reply,) = store.save(
             claimed,
@@ -229,8 +235,8 @@ def chat_turn(
                 )
             ],
             new_plan=plan,
-            plan_update=(target, PlanChanges(state="superseded")) if target else None,
-            audit=[created],
+            plan_update=(target, superseded) if target else None,
+            audit=[*expired, created],
         )
     except TooLargeToStore as error:
         # Sending it again would make another plan as large: say so, and free the session.

@@ -7,8 +7,9 @@ from datetime import datetime, timedelta
 from shared.errors import PlanExpired
 from shared.models import DashboardPlanView
 from shared.planview import duration_in_words
+from shared.services import audit
 from shared.settings import Settings
-from shared.store.records import PlanRecord, utcnow
+from shared.store.records import NewAuditEntry, PlanChanges, PlanRecord, utcnow
 
 
 def approval_deadline(plan: PlanRecord, settings: Settings) -> datetime | None:
@@ -21,6 +22,18 @@ def approval_deadline(plan: PlanRecord, settings: Settings) -> datetime | None:
 def is_expired(plan: PlanRecord, settings: Settings) -> bool:
     deadline = approval_deadline(plan, settings)
     return deadline is not None and utcnow() >= deadline
+
+
+def with_recorded_expiry(
+    plan: PlanRecord, settings: Settings, changes: PlanChanges
+) -> tuple[PlanChanges, list[NewAuditEntry]]:
+    """`changes` to a plan being decided on (rejected, replaced), and, the first time it is seen
+    expired, its expiry with the audit entry saying so, to write before the decision's: the
+    trail then says it expired before it was rejected or replaced. Recorded once."""
+    if plan.expired_at is not None or not is_expired(plan, settings):
+        return changes, []
+    expired = changes.model_copy(update={"expired_at": utcnow()})
+    return expired, [audit.entry(plan, "expired", audit.SYSTEM)]
 
 
 def with_expiry(view: DashboardPlanView, plan: PlanRecord, settings: Settings) -> DashboardPlanView:

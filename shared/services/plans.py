@@ -23,7 +23,7 @@ from shared.services import audit
 from shared.services.approve import UNTRACKED, approve, outcome_unknown, settle_approval
 from shared.services.context import Context
 from shared.services.execution import cancel_all, overall_status
-from shared.services.expiry import with_expiry
+from shared.services.expiry import with_expiry, with_recorded_expiry
 from shared.services.loading import load_plan_with_status, load_session, load_session_plan
 from shared.services.replies import say, view
 from shared.services.retries import on_concurrent_change, on_store_fault
@@ -73,20 +73,23 @@ def get_plan(ctx: Context, plan_id: str) -> DashboardPlanView:
 @on_concurrent_change
 def _claim_rejection(
     ctx: Context, plan_id: str, session_id: str
-) -> tuple[SessionRecord, PlanRecord] | None:
-    """Mark the plan rejected; None when it already is (a repeat)."""
+) -> tuple[SessionRecord, PlanRecord, PlanChanges] | None:
+    """Mark the plan rejected (and expired, the first time it is seen so); None when it already
+    is rejected (a repeat)."""
     session = load_session(ctx, session_id)
     plan = load_session_plan(ctx.store, session, plan_id)
     if plan.state == "rejected":
         return None
     require_current_pending_plan(session, plan)
+    rejection, expired = with_recorded_expiry(plan, ctx.settings, PlanChanges(state="rejected"))
     # Claimed without a word in the history: that waits for the orchestrator's confirmation.
     claimed, _ = ctx.store.save(
         session,
         changes=SessionChanges(status="idle", clear=frozenset({"current_plan_id"})),
-        plan_update=(plan, PlanChanges(state="rejected")),
+        plan_update=(plan, rejection),
+        audit=expired,
     )
-    return claimed, plan
+    return claimed, plan, rejection
 
 
 def reject(
@@ -97,7 +100,7 @@ def reject(
     claim = _claim_rejection(ctx, plan_id, session_id)
     if claim is None:
         return RejectResponse(status="rejected")
-    claimed, plan = claim
+    claimed, plan, rejection = claim
     outcome = "rejected"
     try:
         ctx.orchestrator.approve(plan.plan_id, claimed.user_id, approved=False, notes=comment)
@@ -106,7 +109,7 @@ def reject(
         outcome = "rejected here; the orchestrator no longer knew the plan"
     except OrchestratorError as error:
         # Undo, so what the person sees matches the orchestrator; rejecting again is harmless.
-        rejected = apply_plan_changes(plan, PlanChanges(state="rejected"))
+        rejected = apply_plan_changes(plan, rejection)
         try:
             ctx.store.save(
                 claimed,

@@ -326,6 +326,37 @@ async def test_an_expired_plan_cannot_be_approved_and_is_recorded_once(dashboard
     assert approved.json()["plan"]["approval_expires_at"] is None
 
 
+async def test_an_expired_plan_rejected_or_replaced_is_recorded_expired_first(dashboard, clock):
+    settings = Settings(approval_ttl_seconds=600)
+    dashboard.app.dependency_overrides[settings_dependency] = lambda: settings
+    session_id, rejected = await planned(dashboard)
+    clock.ahead = timedelta(seconds=601)
+    assert (await view(dashboard, rejected))["expired"] is True  # the view only looks
+    assert [e["action"] for e in await entries(dashboard, rejected)] == ["created"]
+
+    answer = await dashboard.act(rejected, "reject", session_id, extra={"comment": "too late"})
+
+    assert answer.status_code == 200, answer.text
+    assert summary(await entries(dashboard, rejected)) == [
+        ("created", "alice", None, None),
+        ("expired", "system", None, None),
+        ("rejected", "alice", "too late", "rejected"),
+    ]
+
+    clock.ahead = timedelta(0)
+    replaced = (await dashboard.chat(session_id, DEPLOY)).json()["plan"]["plan_id"]
+    clock.ahead = timedelta(seconds=601)
+    revision = await dashboard.chat(session_id, "also run the tests")
+    assert revision.status_code == 200, revision.text
+    assert summary(await entries(dashboard, replaced)) == [
+        ("created", "alice", None, None),
+        ("expired", "system", None, None),
+    ]
+    assert [e["action"] for e in await entries(dashboard, revision.json()["plan"]["plan_id"])] == [
+        "revised"
+    ]
+
+
 async def test_a_plan_within_the_setting_is_approved(dashboard, clock):
     settings = Settings(approval_ttl_seconds=600)
     dashboard.app.dependency_overrides[settings_dependency] = lambda: settings

@@ -64,6 +64,19 @@ def _dispatched(plan: PlanRecord, answer: ApproveAnswer) -> tuple[list[Dispatche
     return tasks, "executing"
 
 
+def _execution_started(plan: PlanRecord) -> bool:
+    """A step was dispatched: a plan 'executing' with none dispatched has not started."""
+    return plan.dispatch_status == "executing" and any(t.task_id for t in plan.dispatched_tasks)
+
+
+def _approved_outcome(tasks: list[DispatchedTask], dispatch_status: str) -> str:
+    """The approval's outcome in the trail, with how many steps were dispatched."""
+    if dispatch_status != "executing":
+        return dispatch_status
+    started = sum(1 for t in tasks if t.task_id)
+    return f"executing: {started} of {len(tasks)} steps dispatched"
+
+
 def _approval_reply(tasks: list[DispatchedTask], dispatch_status: str, answer) -> str:
     if dispatch_status == "paused":
         note = (answer.dispatch_result.message if answer and answer.dispatch_result else "") or ""
@@ -286,9 +299,7 @@ def approve(
     claim = _claim_approval(ctx, plan_id, session_id)
     if isinstance(claim, PlanRecord):  # a repeat (double click, client retry): answer again
         return ApproveResponse(
-            status="approved",
-            execution_started=claim.dispatch_status == "executing",
-            plan=view(claim),
+            status="approved", execution_started=_execution_started(claim), plan=view(claim)
         )
     session, plan = claim
     decision = audit.entry(plan, "approved", audit.actor(ctx, plan), comment=comment)
@@ -323,12 +334,10 @@ def approve(
         approved_at=utcnow(),
     )
     reply = audit.with_comment(_approval_reply(tasks, dispatch_status, answer), comment)
-    decision = decision.model_copy(update={"outcome": dispatch_status})
+    decision = decision.model_copy(update={"outcome": _approved_outcome(tasks, dispatch_status)})
     executing = _record_dispatch(store, orchestrator, session, plan, changes, reply, decision)
     if dispatch_status == "untracked":
         metrics.untracked_run(plan.plan_id)
     return ApproveResponse(
-        status="approved",
-        execution_started=dispatch_status == "executing",
-        plan=view(executing),
+        status="approved", execution_started=_execution_started(executing), plan=view(executing)
     )

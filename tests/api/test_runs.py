@@ -70,6 +70,34 @@ async def test_a_step_that_could_not_be_dispatched_is_reported(dashboard: Dashbo
     aborted = await dashboard.action(plan_id, "abort", session_id)
     assert aborted.json()["cancelled_tasks"] == 2
     assert orchestrator.cancel_route.call_count == 2
+    assert await approved_outcome(dashboard, plan_id) == "executing: 2 of 3 steps dispatched"
+
+
+async def approved_outcome(dashboard: Dashboard, plan_id: str) -> str:
+    trail = (await dashboard.http.get(f"/api/dashboard/plan/{plan_id}/audit")).json()
+    return next(e["outcome"] for e in trail["entries"] if e["action"] == "approved")
+
+
+async def test_an_approval_that_dispatched_no_step_does_not_claim_a_start(
+    dashboard: Dashboard, orchestrator
+):
+    session_id, plan_id = await dashboard.plan_ready()
+    orchestrator.plans[plan_id].status = "executing"
+    undispatched = [
+        {"name": task["name"], "work_type": task["work_type"], "error": "no agent available"}
+        for task in orchestrator.plans[plan_id].tasks
+    ]
+    orchestrator.approve_route.side_effect = _approve_answer(
+        plan_id, {"plan_id": plan_id, "status": "executing", "dispatched_tasks": undispatched}
+    )
+
+    approved = await dashboard.approve(plan_id, session_id)
+    again = await dashboard.approve(plan_id, session_id)  # a repeat answers the same
+
+    steps = len(undispatched)
+    assert approved.status_code == again.status_code == 200, approved.text
+    assert approved.json()["execution_started"] is again.json()["execution_started"] is False
+    assert await approved_outcome(dashboard, plan_id) == f"executing: 0 of {steps} steps dispatched"
 
 
 async def test_a_paused_dispatch_is_approved_but_not_started(dashboard: Dashboard, orchestrator):

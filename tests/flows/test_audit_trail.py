@@ -71,7 +71,7 @@ async def test_created_approved_and_run_finished_in_order_with_who_why_and_outco
 
     assert summary(found) == [
         ("created", "alice", None, None),
-        ("approved", "alice", "ship it", "executing"),
+        ("approved", "alice", "ship it", "executing: 2 of 2 steps dispatched"),
         ("run_finished", "system", None, "completed"),
     ]
     assert all(e["plan_id"] == plan_id and e["session_id"] == session_id for e in found)
@@ -118,7 +118,7 @@ async def test_an_abort_is_recorded_with_what_the_orchestrator_cancelled(dashboa
     outcome = abort_outcome(answer.json())
     assert summary(await entries(dashboard, plan_id)) == [
         ("created", "alice", None, None),
-        ("approved", "alice", None, "executing"),
+        ("approved", "alice", None, "executing: 2 of 2 steps dispatched"),
         ("aborted", "alice", "wrong build", outcome),
     ]
     assert (await dashboard.history(session_id))[-1]["content"].endswith(' Comment: "wrong build"')
@@ -148,7 +148,7 @@ async def test_an_abort_racing_a_poll_that_sees_the_run_end_is_still_recorded(
     outcome = abort_outcome(answer.json())
     assert summary(await entries(dashboard, plan_id)) == [
         ("created", "alice", None, None),
-        ("approved", "alice", None, "executing"),
+        ("approved", "alice", None, "executing: 2 of 2 steps dispatched"),
         ("run_finished", "system", None, outcome),
         ("aborted", "alice", "wrong build", outcome),
     ]

@@ -75,6 +75,22 @@ async def test_a_session_is_not_deleted_while_its_run_executes(dashboard):
     await assert_gone(dashboard, session_id, [plan_id])
 
 
+async def test_a_session_is_not_deleted_while_an_approval_is_in_flight(dashboard):
+    await dashboard.configure(task_seconds=60)
+    session_id = await dashboard.new_session()
+    plan_id = (await dashboard.chat(session_id, DEPLOY)).json()["plan"]["plan_id"]
+    # The orchestrator got the approval; its answer and the status check never come back.
+    dashboard.link.faults = {"approve": "hang", "plan_status": "hang"}
+    assert (await dashboard.act(plan_id, "approve", session_id)).status_code == 504
+
+    refused = await delete(dashboard, session_id)
+
+    assert refused.status_code == 409, refused.text
+    assert refused.json()["error"]["code"] == "session_busy"
+    assert (await get(dashboard, f"/plan/{plan_id}")).status_code == 200
+    assert (await get(dashboard, f"/session/{session_id}")).json()["status"] == "executing"
+
+
 async def test_another_identity_gets_404_and_deletes_nothing(dashboard):
     session_id, plans = await session_with_plans(dashboard)
     for target in (session_id, "not-a-uuid"):

@@ -56,7 +56,10 @@ function entryItem(entry, userId) {
     item.append(line("Comment", `“${entry.comment}”`, "audit-comment"));
   }
   if (entry.outcome) {
-    item.append(line("Outcome", planWord(entry.outcome), "audit-outcome"));
+    // "executing: 2 of 3 steps dispatched": the state in the page's words, then the detail.
+    const [state, ...detail] = entry.outcome.split(": ");
+    const words = [planWord(state), ...detail].join(": ");
+    item.append(line("Outcome", words, "audit-outcome"));
   }
   return item;
 }

@@ -131,7 +131,7 @@ def test_the_audit_trail_lists_who_decided_what_and_when_oldest_first(page: Page
     expect(approved).to_contain_text("Approved")
     expect(approved).to_contain_text(f"by {user} (you)")
     expect(approved).to_contain_text("Comment: “Monitoring was the missing piece.”")
-    expect(approved).to_contain_text("Outcome: Running")
+    expect(approved).to_contain_text("Outcome: Running: 3 of 3 steps dispatched")
     expect(finished).to_contain_text("Run finished")
     expect(finished).to_contain_text("by the system")
     expect(finished).to_contain_text("Outcome: Completed")

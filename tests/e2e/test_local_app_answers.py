@@ -135,7 +135,7 @@ SEEN_BY_THE_APP = {
         preflight("http://localhost:3000.evil.example", "POST"), 400, "cors_refused"
     ),
     "preflight for a method not served": _Case(
-        preflight(ALLOWED_ORIGIN, "DELETE"), 400, "cors_refused"
+        preflight(ALLOWED_ORIGIN, "PUT"), 400, "cors_refused"
     ),
     # uvicorn decodes a percent-encoded path as UTF-8 with U+FFFD for what is not: the app
     # sees /session/\ufffd, no session of that id exists.

@@ -90,7 +90,9 @@ MIN_DYNAMODB = {
     # known (it could only ride in the turn's last transaction if the use case built the HTTP
     # answer itself). Informational rows: the key is optional.
     "chat + Idempotency-Key": {"GetItem": 1, "PutItem": 2, "TransactWriteItems": 2},
-    "chat + same key (replay)": {"PutItem": 1},
+    # A replay: the claim finds the stored answer, and a GetItem checks the session is still
+    # there (an answer about a deleted session is not given again).
+    "chat + same key (replay)": {"PutItem": 1, "GetItem": 1},
 }
 
 

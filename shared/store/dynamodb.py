@@ -19,7 +19,8 @@ messages or touches a plan is one TransactWriteItems. Reads never Scan.
 A plan's audit entries sit in its partition too (append-only Puts, each carrying the owner), so
 they outlive the plan item and the session when those are deleted. A session lists its plans by
 link items in its own partition, written (and renewed) with each write of the plan, so deleting
-a session finds every plan of it with the one Query that finds its messages.
+a session finds every plan of it with the one Query that finds its messages (plans stored
+before link items existed are found there too, by the plan ids in its messages' metadata).
 
 A running plan's status snapshot sits in the plan's partition, so a poll reads the plan and its
 snapshot with one Query; the refresher claims it with a conditional Put (a lease, the last
@@ -232,6 +233,14 @@ def _plan_from_item(item: dict) -> PlanRecord:
         version=int(item["version"]["N"]),
         expires_at=int(item["expires_at"]["N"]),
     )
+
+
+def _plan_id_of(message_item: dict) -> str | None:
+    """The plan a stored message is about, per its metadata (the chat's reply with a plan and
+    the replies about a plan carry `plan_id`)."""
+    metadata = message_item.get("metadata")
+    plan_id = json.loads(metadata["S"]).get("plan_id") if metadata else None
+    return plan_id if isinstance(plan_id, str) else None
 
 
 def _plan_link_item(plan: PlanRecord, expires_at: int) -> dict:
@@ -541,9 +550,7 @@ class DynamoDBSessionStore:
             next_cursor=next_cursor,
         )
 
-    def list_sessions(
-        self, user_id: str, *, limit: int, cursor: str | None = None
-    ) -> SessionPage:
+    def list_sessions(self, user_id: str, *, limit: int, cursor: str | None = None) -> SessionPage:
         query: dict[str, Any] = {
             "TableName": self._table,
             "IndexName": OWNER_INDEX,
@@ -628,7 +635,8 @@ class DynamoDBSessionStore:
         items = self._query_all(
             KeyConditionExpression="PK = :pk",
             ExpressionAttributeValues={":pk": _s(f"SESSION#{session.session_id}")},
-            ProjectionExpression="PK, SK, plan_id",
+            ProjectionExpression="PK, SK, plan_id, #metadata",
+            ExpressionAttributeNames={"#metadata": "metadata"},
             ConsistentRead=True,
         )
         messages, links = [], []
@@ -637,9 +645,12 @@ class DynamoDBSessionStore:
             key = {"PK": item["PK"], "SK": item["SK"]}
             if item["SK"]["S"].startswith("MSG#"):
                 messages.append(key)
+                # Plans stored before link items existed are found by the replies about them.
+                plan_ids.add(_plan_id_of(item))
             elif item["SK"]["S"].startswith("PLAN#"):
                 links.append(key)
                 plan_ids.add(item["plan_id"]["S"])
+        plan_ids.discard(None)
         plans = [key for p in sorted(plan_ids) for key in (_plan_key(p), _status_key(p))]
         # The links go after the plans they find: a retry after a fault finds what is left.
         self._delete_keys(plans + messages)

@@ -185,3 +185,47 @@ def test_an_entry_appended_by_itself_outlives_its_deleted_session(store):
     ]
     assert trail[1].expires_at == trail[0].expires_at  # the trail still expires together
     assert store.get_session(session.session_id) is None
+
+
+@pytest.mark.parametrize(
+    "backend", ["moto", pytest.param("dynamodb_local", marks=pytest.mark.dynamodb_local)]
+)
+def test_deleting_a_session_removes_plans_stored_before_link_items_existed(store):
+    """A session's plans written before it listed them by link items (SESSION#<id>/PLAN#<id>)
+    are found by the plan id the chat's replies carry, and deleted with the rest."""
+    session = store.create_session("alice")
+    first, second = a_plan(session), a_plan(session)
+    session, _ = store.save(
+        session,
+        changes=SessionChanges(status="plan_ready", current_plan_id=first.plan_id),
+        messages=[user("deploy web"), reply("Here is the plan.", plan_id=first.plan_id)],
+        new_plan=first,
+    )
+    session, _ = store.save(
+        session,
+        changes=SessionChanges(current_plan_id=second.plan_id),
+        messages=[user("also run the tests", modifies_plan_id=first.plan_id),
+                  reply("Here is the updated plan.", plan_id=second.plan_id)],
+        new_plan=second,
+        plan_update=(first, PlanChanges(state="superseded")),
+    )  # fmt: skip
+    lease = Lease(token="t", taken_at=utcnow(), interval=timedelta(seconds=2))
+    assert store.claim_status_refresh(first, None, lease)
+    for plan in (first, second):  # as the old data is: no link items
+        store._client.delete_item(
+            TableName=store._table,
+            Key={"PK": {"S": f"SESSION#{session.session_id}"}, "SK": {"S": f"PLAN#{plan.plan_id}"}},
+        )
+    session, _ = store.save(session, changes=SessionChanges(deleting=True))
+
+    store.delete_session(session)
+
+    for plan in (first, second):
+        assert store.get_plan(plan.plan_id) is None
+        assert store.get_plan_with_status(plan.plan_id) == (None, None)
+    assert store.list_messages(session.session_id, limit=10).messages == []
+    assert store.get_session(session.session_id) is None
+
+
+def reply(text: str, **metadata) -> NewMessage:
+    return NewMessage(role="assistant", content=text, metadata=metadata)

@@ -2,6 +2,7 @@
 the dashboard's orchestrator client uses. Shared by tests/flows and tests/hostile."""
 
 import threading
+import time
 from collections import Counter
 from collections.abc import Callable
 from contextlib import ExitStack
@@ -9,6 +10,7 @@ from contextlib import ExitStack
 import httpx
 from anyio.from_thread import start_blocking_portal
 
+# The faults of docs/reliability.md's table (a "stall" is a "hang" that takes its time).
 FAULTS = ("refused", "dropped", "hang", "http_500", "forgot_404", "non_json", "wrong_shape")
 # Faults that happen after the orchestrator got the request (and acted on it).
 AFTER_RECEIPT = {"dropped", "hang", "non_json", "wrong_shape"}
@@ -75,6 +77,8 @@ class FaultyTransport(httpx.BaseTransport):
     rejected_400  the orchestrator refuses the request
     non_json      the orchestrator acts, the answer is not JSON
     wrong_shape   the orchestrator acts, the answer is JSON of the wrong shape
+    stall         the orchestrator acts, then no answer until the client's read timeout has
+                  passed (in real time: a call that uses all it was given of the budget)
 
     `upstream_text` goes into every faulty answer, to show none of it reaches a caller.
     `before_send`, if set, is called with each call's kind before it is sent (a race test
@@ -114,6 +118,9 @@ class FaultyTransport(httpx.BaseTransport):
         if fault == "dropped":
             raise httpx.RemoteProtocolError("peer closed connection", request=request)
         if fault == "hang":
+            raise httpx.ReadTimeout("timed out", request=request)
+        if fault == "stall":
+            time.sleep(request.extensions["timeout"]["read"])
             raise httpx.ReadTimeout("timed out", request=request)
         if fault == "non_json":
             return httpx.Response(200, text=f"<html>{text}</html>")

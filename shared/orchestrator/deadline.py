@@ -23,6 +23,21 @@ def request_budget(seconds: float) -> Iterator[None]:
         _deadline.reset(token)
 
 
+@contextmanager
+def holding_back(share: float) -> Iterator[None]:
+    """Within the block, the budget ends early: `share` of what is left now is kept for what
+    must follow the block even when the block's calls use all they are given."""
+    left = time_left()
+    if left is None:  # no budget: nothing to share
+        yield
+        return
+    token = _deadline.set(time.monotonic() + left * (1 - share))
+    try:
+        yield
+    finally:
+        _deadline.reset(token)
+
+
 def time_left() -> float | None:
     """Seconds left of the request's budget; None outside a request (no budget)."""
     deadline = _deadline.get()

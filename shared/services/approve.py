@@ -22,6 +22,7 @@ from shared.errors import (
 from shared.models import ApproveResponse
 from shared.orchestrator.answers import ApproveAnswer
 from shared.orchestrator.client import OrchestratorClient
+from shared.orchestrator.deadline import holding_back
 from shared.planview import tasks_of
 from shared.services import audit
 from shared.services.context import Context
@@ -45,6 +46,12 @@ from shared.store.records import (
 logger = logging.getLogger(__name__)
 # Errors after which the orchestrator certainly did not act: nothing was sent, or it refused.
 NOT_ACTED = (OrchestratorUnreachable, OrchestratorNotFound, OrchestratorRejected)
+# The share of the request's time budget the approve call leaves for the one status check that
+# follows an answer lost or timed out: without it, an approve that hangs to the end of the budget
+# leaves the check no time, and the outcome is "unknown" where one status read would settle
+# it. A share rather than a setting in seconds, so it scales with the budget and always fits in
+# it (1 s of the local 10 s, 2 s of Lambda's 20 s): ample for one read of a plan's status.
+STATUS_CHECK_SHARE = 0.1
 
 
 def _dispatched(plan: PlanRecord, answer: ApproveAnswer) -> tuple[list[DispatchedTask], str]:
@@ -305,7 +312,10 @@ def approve(
     decision = audit.entry(plan, "approved", audit.actor(ctx, plan), comment=comment)
     answer = None
     try:
-        answer = orchestrator.approve(plan.plan_id, session.user_id, approved=True, notes=comment)
+        with holding_back(STATUS_CHECK_SHARE):
+            answer = orchestrator.approve(
+                plan.plan_id, session.user_id, approved=True, notes=comment
+            )
         tasks, dispatch_status = _dispatched(plan, answer)
     except NOT_ACTED as error:
         forgotten = isinstance(error, OrchestratorNotFound) and not _still_known(

@@ -4,6 +4,9 @@ never turned into a claimed abort; a failed reject or abort leaves no word of su
 
 import pytest
 
+from shared.settings import Settings
+from shared.web.providers import settings_dependency
+
 DEPLOY = "build and deploy the api service to staging"
 
 
@@ -37,6 +40,24 @@ async def test_a_lost_approve_answer_is_settled_then_abort_refuses_to_guess(dash
     assert not any(text.startswith("Aborted") for text in history)
     # The run stays on record; the session takes a new request beside it.
     assert (await dashboard.chat(session_id, DEPLOY)).status_code == 200
+
+
+async def test_an_approve_that_used_the_whole_budget_still_asks_whether_the_plan_runs(dashboard):
+    settings = Settings(request_budget_seconds=2)
+    dashboard.app.dependency_overrides[settings_dependency] = lambda: settings
+    session_id, plan_id = await _plan(dashboard)
+    await dashboard.configure(task_seconds=30)
+    # The orchestrator dispatches, then holds its answer for all the time the call was given.
+    dashboard.link.faults = {"approve": "stall"}
+    answer = await dashboard.act(plan_id, "approve", session_id)
+    # The status check still had time: the plan runs, so the answer says so (and no more).
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["execution_started"] is False  # it runs, but cannot be followed
+    assert answer.json()["plan"]["can_approve"] is False
+    assert (await dashboard.history(session_id))[-1]["content"].startswith(
+        "The orchestrator started this plan"
+    )
+    assert (await dashboard.calls())["approve"] == 1
 
 
 async def test_a_reject_the_orchestrator_never_got_is_not_reported(dashboard):

@@ -261,7 +261,9 @@ def _record_dispatch(
     """Keep the task ids (given only once), with the approval's audit entry. A concurrent change
     here means a concurrent abort of a stuck approval: then the freshly started tasks are
     cancelled at once. Store faults are retried a few more times than botocore does; whatever
-    still fails leaves the ids in the log."""
+    still fails leaves the ids in the log. A retry first looks whether the write it repeats was
+    applied after all (its answer lost): the plan then carries this approval's `approved_at`,
+    and nothing is written twice."""
     current = [session, plan]
 
     @on_store_fault
@@ -278,6 +280,8 @@ def _record_dispatch(
         except ConcurrentChange:
             fresh_session = store.get_session(session.session_id)
             fresh_plan = store.get_plan(plan.plan_id)
+            if fresh_plan is not None and fresh_plan.approved_at == changes.approved_at:
+                return fresh_plan  # recorded by an earlier try whose answer was lost
             if fresh_plan is not None and fresh_plan.state == "aborted":
                 cancel_all(orchestrator, changes.dispatched_tasks or [])
                 raise Conflict("The run was aborted while it was being approved.") from None

@@ -5,7 +5,7 @@ import asyncio
 
 import pytest
 from botocore.awsrequest import AWSResponse
-from botocore.exceptions import EndpointConnectionError
+from botocore.exceptions import EndpointConnectionError, ReadTimeoutError
 
 from shared.settings import Settings
 from shared.web.providers import settings_dependency
@@ -60,6 +60,23 @@ class StoreFault:
 
     def remove(self):
         self.client.meta.events.unregister(f"before-call.dynamodb.{self.operation}", self)
+
+
+class LostAnswer:
+    """DynamoDB applies the n-th call of one operation, then its answer is lost (a read timeout):
+    the caller cannot tell it from a write that never happened."""
+
+    def __init__(self, client, operation: str, nth: int):
+        self.client, self.operation, self.nth, self.seen = client, operation, nth, 0
+        client.meta.events.register(f"after-call.dynamodb.{operation}", self)
+
+    def __call__(self, **kwargs):
+        self.seen += 1
+        if self.seen == self.nth:
+            raise ReadTimeoutError(endpoint_url="http://dynamodb")
+
+    def remove(self):
+        self.client.meta.events.unregister(f"after-call.dynamodb.{self.operation}", self)
 
 
 @pytest.mark.parametrize("fault", list(EXPECTED))
@@ -125,4 +142,21 @@ async def test_a_single_conflict_is_retried_on_fresh_data(dashboard, fault):
     answer = await dashboard.act(plan, "approve", session_id)
     injected.remove()
     assert answer.status_code == 200, answer.text
+    assert (await dashboard.calls())["approve"] == 1
+
+
+async def test_an_approval_recorded_but_its_answer_lost_is_recorded_once(dashboard):
+    session_id = await dashboard.new_session()
+    plan = (await dashboard.chat(session_id, DEPLOY)).json()["plan"]["plan_id"]
+    # The approve's writes: its claim, then the record of the dispatch, applied but unanswered.
+    lost = LostAnswer(dashboard.store._client, "TransactWriteItems", nth=2)
+    answer = await dashboard.act(plan, "approve", session_id)
+    lost.remove()
+    assert lost.seen >= 2  # the record was written, and its answer lost
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["execution_started"] is True
+    history = [m["content"] for m in await dashboard.history(session_id)]
+    assert sum(text.startswith("Approved.") for text in history) == 1, history
+    trail = (await dashboard.client.get(f"/api/dashboard/plan/{plan}/audit")).json()["entries"]
+    assert [e["action"] for e in trail].count("approved") == 1, trail
     assert (await dashboard.calls())["approve"] == 1

@@ -10,6 +10,7 @@ from shared.ids import canonical_uuid
 from shared.models import AuditAction, AuditEntry, AuditTrail
 from shared.services.context import Context
 from shared.services.loading import load_plan
+from shared.store.base import SessionStore, audit_entry_ulid, new_message_id
 from shared.store.records import NewAuditEntry, PlanRecord
 
 logger = logging.getLogger(__name__)
@@ -38,6 +39,20 @@ def entry(
         revision=plan.revision,
         previous_plan_id=plan.previous_plan_id,
     )
+
+
+def once(entry: NewAuditEntry) -> NewAuditEntry:
+    """The entry with its id chosen now: every try to write it (retries, a fallback) writes the
+    same item, so a write that went through but whose answer was lost is not recorded twice."""
+    return entry.model_copy(update={"entry_id": str(new_message_id())})
+
+
+def is_recorded(store: SessionStore, entry: NewAuditEntry) -> bool:
+    """Whether an entry made with `once` is stored already (an earlier try went through)."""
+    if entry.entry_id is None:
+        return False
+    stored_id = str(audit_entry_ulid(entry).to_uuid())
+    return any(record.id == stored_id for record in store.list_audit(entry.plan_id))
 
 
 def actor(ctx: Context, plan: PlanRecord) -> str:

@@ -122,8 +122,8 @@ def reject(
             logger.error("plan %s: rejection not delivered and not undone: %s",
                          plan.plan_id, undo_error.code)  # fmt: skip
         raise
-    decision = audit.entry(plan, "rejected", audit.actor(ctx, plan), comment=comment,
-                           outcome=outcome)  # fmt: skip
+    decision = audit.once(audit.entry(plan, "rejected", audit.actor(ctx, plan), comment=comment,
+                                      outcome=outcome))  # fmt: skip
     _record_rejection(ctx, claimed, plan, decision)
     return RejectResponse(status="rejected")
 
@@ -135,7 +135,8 @@ def _record_rejection(
     again from a fresh read when the session moved on meanwhile (the person may already be
     chatting), and a few times on a store fault. The rejection stands whatever happens here:
     when that write cannot be made (the session was deleted meanwhile, or the store keeps
-    failing) the entry is appended by itself, as the trail outlives the session."""
+    failing) the entry is appended by itself, as the trail outlives the session. The entry's id
+    is chosen before the first try, so a try that went through unconfirmed is not repeated."""
     text = audit.with_comment("The plan was rejected.", decision.comment)
     message = say(f"{text} Send a new request whenever you like.", plan_id=plan.plan_id,
                   outcome="rejected", **audit.comment_metadata(decision.comment))  # fmt: skip
@@ -147,6 +148,8 @@ def _record_rejection(
         try:
             ctx.store.save(current[0], messages=[message], audit=[decision])
         except ConcurrentChange:
+            if audit.is_recorded(ctx.store, decision):
+                return  # an earlier try went through, its answer lost: the session moved on
             fresh = ctx.store.get_session(session.session_id)
             if fresh is None or fresh.deleting:
                 raise NotFound("Session not found.") from None  # deleted meanwhile

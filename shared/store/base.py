@@ -54,7 +54,8 @@ class SessionStore(Protocol):
 
     def append_audit(self, entry: NewAuditEntry) -> None:
         """Append one audit entry by itself (never over another): for a decision that stands
-        although its session is gone (deleted meanwhile), as the trail outlives the session."""
+        although its session is gone (deleted meanwhile), as the trail outlives the session.
+        An entry whose `entry_id` is already stored is not written again (a no-op)."""
         ...
 
     def list_audit(self, plan_id: str) -> list[AuditRecord]:
@@ -152,6 +153,13 @@ def audit_sort_key(entry_ulid: "ULID") -> str:
     return f"AUDIT#{entry_ulid}"
 
 
+def audit_entry_ulid(new: NewAuditEntry) -> "ULID":
+    """The ULID its writer chose for the entry (so a retry writes the same item), or a new one."""
+    from ulid import ULID
+
+    return ULID.from_str(new.entry_id) if new.entry_id else ULID()
+
+
 def build_audit(
     new: NewAuditEntry, entry_ulid: "ULID", timestamp: datetime, retention: timedelta
 ) -> AuditRecord:
@@ -161,7 +169,7 @@ def build_audit(
         id=str(entry_ulid.to_uuid()),
         at=timestamp,
         expires_at=int((new.plan_created_at + retention).timestamp()),
-        **new.model_dump(exclude={"plan_created_at"}),
+        **new.model_dump(exclude={"plan_created_at", "entry_id"}),
     )
 
 

@@ -42,6 +42,7 @@ from shared.models import ChatMessage, PlanDiff
 from shared.store.base import (
     apply_plan_changes,
     apply_session_changes,
+    audit_entry_ulid,
     audit_sort_key,
     build_audit,
     build_message,
@@ -502,7 +503,7 @@ class DynamoDBSessionStore:
                 }
             )
         for new in audit:
-            entry_ulid = new_message_id()
+            entry_ulid = audit_entry_ulid(new)
             entry = build_audit(new, entry_ulid, now, self._audit_retention)
             item = _audit_item(entry, audit_sort_key(entry_ulid))
             # Append-only: an entry is never written over.
@@ -616,11 +617,17 @@ class DynamoDBSessionStore:
             query["ExclusiveStartKey"] = answer["LastEvaluatedKey"]
 
     def append_audit(self, entry: NewAuditEntry) -> None:
-        entry_ulid = new_message_id()
+        entry_ulid = audit_entry_ulid(entry)
         record = build_audit(entry, entry_ulid, utcnow(), self._audit_retention)
-        self._call("put_item", TableName=self._table,
-                   Item=_audit_item(record, audit_sort_key(entry_ulid)),
-                   ConditionExpression="attribute_not_exists(PK)")  # fmt: skip
+        try:
+            self._call("put_item", TableName=self._table,
+                       Item=_audit_item(record, audit_sort_key(entry_ulid)),
+                       ConditionExpression="attribute_not_exists(PK)")  # fmt: skip
+        except ConcurrentChange:
+            if entry.entry_id is None:
+                raise
+            # Its writer's id is already stored: written before (a retry of one that went
+            # through).
 
     def list_audit(self, plan_id: str) -> list[AuditRecord]:
         items = self._query_all(

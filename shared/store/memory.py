@@ -16,6 +16,7 @@ from shared.models import ChatMessage
 from shared.store.base import (
     apply_plan_changes,
     apply_session_changes,
+    audit_entry_ulid,
     audit_sort_key,
     build_audit,
     build_message,
@@ -114,6 +115,9 @@ class InMemorySessionStore:
             stored = self._plans.get(plan_update[0].plan_id)
             if stored is None or stored.version != plan_update[0].version:
                 raise ConcurrentChange("The plan changed while this request was being handled.")
+        keyed = [(new, audit_entry_ulid(new)) for new in audit]
+        if any(self._audit_exists(new.plan_id, ulid) for new, ulid in keyed):
+            raise ConcurrentChange("This audit entry is already stored.")
 
         now = utcnow()
         updated = apply_session_changes(current, changes, now, self._ttl)
@@ -133,16 +137,20 @@ class InMemorySessionStore:
         if plan_update is not None:
             plan, plan_changes = plan_update
             self._plans[plan.plan_id] = apply_plan_changes(plan, plan_changes, updated.expires_at)
-        for new in audit:
-            entry_ulid = new_message_id()
+        for new, entry_ulid in keyed:
             trail = self._audit.setdefault(new.plan_id, {})
             entry = build_audit(new, entry_ulid, now, self._audit_retention)
             trail[audit_sort_key(entry_ulid)] = (entry, entry.expires_at)
         return updated, added
 
+    def _audit_exists(self, plan_id: str, entry_ulid) -> bool:
+        return audit_sort_key(entry_ulid) in self._audit.get(plan_id, {})
+
     @_atomic
     def append_audit(self, entry: NewAuditEntry) -> None:
-        entry_ulid = new_message_id()
+        entry_ulid = audit_entry_ulid(entry)
+        if self._audit_exists(entry.plan_id, entry_ulid):
+            return  # written before (a retry of one that went through)
         record = build_audit(entry, entry_ulid, utcnow(), self._audit_retention)
         trail = self._audit.setdefault(entry.plan_id, {})
         trail[audit_sort_key(entry_ulid)] = (record, record.expires_at)

@@ -135,6 +135,10 @@ class NewAuditEntry(Model):
     outcome: str | None = None
     revision: int | None = None
     previous_plan_id: str | None = None
+    # The entry's ULID, when its writer chose it before the first try: every retry (and a
+    # fallback write) then writes the same item, and a repeat of one that went through is a
+    # no-op. None: the store picks one.
+    entry_id: str | None = None
 
 
 class AuditRecord(AuditEntry):

@@ -5,8 +5,10 @@ import uuid
 from datetime import timedelta
 
 import pytest
+from ulid import ULID
 
 from shared.errors import Conflict
+from shared.store.base import new_message_id
 from shared.store.records import (
     Lease,
     NewAuditEntry,
@@ -185,6 +187,31 @@ def test_an_entry_appended_by_itself_outlives_its_deleted_session(store):
     ]
     assert trail[1].expires_at == trail[0].expires_at  # the trail still expires together
     assert store.get_session(session.session_id) is None
+
+
+def test_an_entry_whose_id_its_writer_chose_is_written_once_however_often_it_is_tried(store):
+    """A decision's entry tried again after a write that went through unconfirmed (a lost
+    answer): the repeat in a transaction fails whole, and appended by itself is a no-op."""
+    session, plan = session_with_plan(store)
+    rejected = entry(plan, "rejected", comment="not now", entry_id=str(new_message_id()))
+    session, _ = store.save(session, audit=[rejected])
+
+    with pytest.raises(Conflict):
+        store.save(session, messages=[NewMessage(role="assistant", content="again")],
+                   audit=[rejected])  # fmt: skip
+    store.append_audit(rejected)
+    store.append_audit(entry(plan, "rejected", comment="another decision"))
+
+    trail = store.list_audit(plan.plan_id)
+    assert [(e.action, e.comment) for e in trail] == [
+        ("created", None),
+        ("rejected", "not now"),
+        ("rejected", "another decision"),
+    ]
+    assert trail[1].id == str(ULID.from_str(rejected.entry_id).to_uuid())
+    assert [m.content for m in store.list_messages(session.session_id, limit=10).messages] == [
+        "deploy web"
+    ]
 
 
 @pytest.mark.parametrize(

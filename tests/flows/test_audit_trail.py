@@ -9,10 +9,12 @@ from datetime import datetime, timedelta
 
 import pytest
 
+from shared.errors import StoreUnavailable
 from shared.services import expiry, plans, sessions
 from shared.settings import Settings
 from shared.store.memory import InMemorySessionStore
 from shared.store.records import utcnow
+from shared.web import providers
 from shared.web.providers import settings_dependency
 
 DEPLOY = "build and deploy the api service to staging"
@@ -174,9 +176,7 @@ async def test_a_lost_approval_is_unknown_until_the_orchestrator_says_it_runs(da
     ]
 
 
-async def test_a_rejection_racing_a_delete_of_its_session_is_still_recorded(
-    dashboard, monkeypatch
-):
+async def test_a_rejection_racing_a_delete_of_its_session_is_still_recorded(dashboard, monkeypatch):
     """The orchestrator confirmed the rejection, then the session was deleted before the
     rejection was written down: the decision stands, and so does its audit entry."""
     session_id, plan_id = await planned(dashboard)
@@ -196,6 +196,47 @@ async def test_a_rejection_racing_a_delete_of_its_session_is_still_recorded(
         ("rejected", "alice", "in freeze", "rejected"),
     ]
     assert (await dashboard.client.get(f"/api/dashboard/session/{session_id}")).status_code == 404
+
+
+class AnswersLost:
+    """The store, where a write of a rejection's record goes through and its answer is lost (a
+    timeout after DynamoDB applied it), so its writer sees a store fault: every time, or once
+    with the store down for the writes after it (the record is then appended by itself)."""
+
+    def __init__(self, store, then_down: bool):
+        self._store, self._then_down, self._tries = store, then_down, 0
+
+    def save(self, session, **parts):
+        if not any(entry.action == "rejected" for entry in parts.get("audit", ())):
+            return self._store.save(session, **parts)
+        self._tries += 1
+        if self._tries == 1 or not self._then_down:
+            self._store.save(session, **parts)
+        raise StoreUnavailable("The session store cannot be reached; try again shortly.")
+
+    def __getattr__(self, name):
+        return getattr(self._store, name)
+
+
+@pytest.mark.parametrize("then_down", [False, True], ids=["every-answer-lost", "then-down"])
+async def test_a_rejection_whose_write_went_through_unconfirmed_is_recorded_once(
+    dashboard, then_down
+):
+    session_id, plan_id = await planned(dashboard)
+    lossy = AnswersLost(dashboard.store, then_down)
+    dashboard.app.dependency_overrides[providers.store_dependency] = lambda: lossy
+
+    answer = await dashboard.act(plan_id, "reject", session_id, extra={"comment": "not now"})
+
+    assert answer.status_code == 200, answer.text
+    assert summary(await entries(dashboard, plan_id)) == [
+        ("created", "alice", None, None),
+        ("rejected", "alice", "not now", "rejected"),
+    ]
+    said = [m["content"] for m in await dashboard.history(session_id)]
+    assert [line for line in said if line.startswith("The plan was rejected.")] == [
+        'The plan was rejected. Comment: "not now" Send a new request whenever you like.'
+    ]
 
 
 async def test_a_rejection_the_orchestrator_never_got_is_not_recorded(dashboard):

@@ -1,16 +1,21 @@
-"""An approval that waited too long, on the page: a stack of its own whose APPROVAL_TTL_SECONDS
-is a few seconds, so a plan expires while the test looks at it. What a person sees: until when
-a plan can be approved, then that it expired (and when), Approve disabled, and what to do
-instead; an approval sent from a page that had not noticed yet is refused in words."""
+"""An approval that waited too long, on the page. What a person sees: until when a plan can be
+approved, then that it expired (and when), Approve disabled, and what to do instead; an approval
+sent from a page that had not noticed yet is refused in words.
+
+Nothing here waits for the deadline. The stack of its own gives a plan ten minutes; the test
+then makes the plan older than that where the expiry rules look (its creation, in the stack's
+own table: see `make_older_than_its_window`), and moves the page's clock past the deadline with
+Playwright's clock, so the page's own timer fires."""
 
 import re
-import time
 from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
 from playwright.sync_api import Page, expect
 
+from devtools.devstack import TABLE
+from devtools.dynamodb_local import DynamoDBLocal
 from tests.browser.conftest import (
     DEPLOY,
     ask,
@@ -22,9 +27,9 @@ from tests.browser.conftest import (
 
 pytestmark = [pytest.mark.browser, pytest.mark.e2e, pytest.mark.dynamodb_local]
 
-# Long enough for the plan to reach the page while it still waits for approval, short enough
-# to wait for.
-APPROVAL_TTL_SECONDS = 5
+# Far longer than any step of a test takes on a busy machine: a plan expires only when the test
+# says so.
+APPROVAL_TTL_SECONDS = 600
 
 
 @pytest.fixture(scope="module")
@@ -32,28 +37,45 @@ def stack(tmp_path_factory):
     yield from running_stack(tmp_path_factory, APPROVAL_TTL_SECONDS=str(APPROVAL_TTL_SECONDS))
 
 
-def wait_until_expired(stack, user: str, plan_id: str) -> None:
-    """Until the API itself says the plan expired (the page under test is not asked)."""
+def make_older_than_its_window(stack, user: str, plan_id: str) -> None:
+    """Move the plan's creation back past its approval window, in the stack's DynamoDB Local.
+    A plan's deadline is its creation plus APPROVAL_TTL_SECONDS, so to the stack this is the
+    window having passed; the stack's processes keep the real time, which no test can move from
+    outside them. The API itself then says the plan expired (the page under test is not asked).
+    """
+    created = datetime.now(UTC) - timedelta(seconds=APPROVAL_TTL_SECONDS + 1)
+    DynamoDBLocal(port=stack.ports["dynamodb"]).client().update_item(
+        TableName=TABLE,
+        Key={"PK": {"S": f"PLAN#{plan_id}"}, "SK": {"S": "META"}},
+        UpdateExpression="SET created_at = :created",
+        ConditionExpression="attribute_exists(PK)",
+        ExpressionAttributeValues={":created": {"S": created.isoformat()}},
+    )
     with httpx.Client(base_url=stack.dashboard, headers={"X-User-Id": user}, timeout=30) as api:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            plan = api.get(f"/api/dashboard/plan/{plan_id}")
-            assert plan.status_code == 200, plan.text
-            if plan.json()["expired"]:
-                return
-            time.sleep(0.5)
-    raise AssertionError("the plan never expired")
+        plan = api.get(f"/api/dashboard/plan/{plan_id}")
+    assert plan.status_code == 200, plan.text
+    assert (plan.json()["expired"], plan.json()["can_approve"]) == (True, False)
 
 
-def test_a_plan_left_waiting_expires_and_cannot_be_approved(page: Page, tmp_path):
+def open_with_a_clock_the_test_moves(page: Page) -> None:
+    page.clock.install()  # runs on from now, until the test moves it
+    page.reload()
+    expect(page.locator("body")).to_have_attribute("data-ready", "true")
+
+
+def test_a_plan_left_waiting_expires_and_cannot_be_approved(page: Page, stack, user, tmp_path):
+    open_with_a_clock_the_test_moves(page)
     ask(page, DEPLOY)
     card = plan_card(page)
     expect(card).to_contain_text("Can be approved until")
     approve = page.get_by_role("button", name="Approve plan")
     expect(approve).to_be_enabled()
+    expect(card).not_to_contain_text("This plan expired")
 
-    # The page reads the plan again once its deadline has passed.
-    expect(card).to_contain_text("This plan expired on", timeout=30_000)
+    # The deadline passes: for the stack, then for the page, whose timer reads the plan again.
+    make_older_than_its_window(stack, user, card.get_attribute("data-plan-id"))
+    page.clock.fast_forward(f"{APPROVAL_TTL_SECONDS // 60}:05")
+    expect(card).to_contain_text("This plan expired on")
     expect(card).to_contain_text("can no longer be approved")
     expect(card).to_contain_text("Ask for a fresh plan")
     expect(card).to_contain_text("Expired")
@@ -68,18 +90,16 @@ def test_a_plan_left_waiting_expires_and_cannot_be_approved(page: Page, tmp_path
 
 
 def test_an_approval_after_the_deadline_is_refused_in_words(page: Page, stack, user):
-    # This page's clock stands still, as in a tab left open while the deadline passed: it does
-    # not re-read the plan by itself, so the approval reaches the API.
-    page.clock.install()
-    page.reload()
     ask(page, DEPLOY)
     card = plan_card(page)
     expect(card).to_contain_text("Can be approved until")
-    page.clock.pause_at(datetime.now(UTC) + timedelta(seconds=1))
-    plan_id = card.get_attribute("data-plan-id")
-    wait_until_expired(stack, user, plan_id)
+    # A tab left open while the deadline passed: the page still counts ten minutes to go (its
+    # timer is set for the deadline it was given), so the approval reaches the API.
+    make_older_than_its_window(stack, user, card.get_attribute("data-plan-id"))
+    approve = page.get_by_role("button", name="Approve plan")
+    expect(approve).to_be_enabled()
 
-    page.get_by_role("button", name="Approve plan").click()
+    approve.click()
     confirm(page, "Approve this plan?", "Yes, approve and run")
     alert = page.get_by_role("alert")
     expect(alert).to_contain_text("Approving the plan failed: the plan waited too long")

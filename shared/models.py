@@ -302,7 +302,12 @@ class AuditEntry(Model):
     plan_id: str
     session_id: str
     action: AuditAction
-    actor: str = Field(description="The caller's user id, or 'system'")
+    actor: str = Field(
+        description="The caller's user id, or 'system' for what no person did (an expiry, a run "
+        "finishing). An approval whose answer was lost names the person who asked for it, with "
+        "their comment, also when the system learned its outcome later (outcome 'untracked: "
+        "settled by the system')"
+    )
     at: datetime
     comment: str | None = None
     outcome: str | None = Field(

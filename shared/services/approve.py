@@ -34,6 +34,7 @@ from shared.services.retries import on_concurrent_change, on_store_fault
 from shared.services.rules import claim_is_stale, require_current_pending_plan
 from shared.store.base import SessionStore, apply_plan_changes
 from shared.store.records import (
+    ApprovalRequest,
     DispatchedTask,
     NewAuditEntry,
     PlanChanges,
@@ -105,6 +106,10 @@ UNTRACKED = (
 )
 
 
+# The outcome of an approval whose answer never came, learned at a later request.
+SETTLED_UNTRACKED = "untracked: settled by the system"
+
+
 FORGOTTEN = (
     "The orchestrator no longer knows this plan (it may have restarted). Please send your "
     "request again to get a new plan."
@@ -139,10 +144,15 @@ def settle_approval(
         return settled, apply_plan_changes(plan, changes)
     if live != "pending_approval":  # approved, executing, or whatever comes after: it runs
         changes = PlanChanges(state="executing", dispatched_tasks=[], dispatch_status="untracked")
+        # The person who asked approved it (their claim kept who and why); the system only
+        # learned the outcome. A claim written before claims kept that names no one.
+        asked = plan.approval_request or ApprovalRequest(actor=audit.SYSTEM)
         settled, _ = ctx.store.save(
             session, plan_update=(plan, changes),
-            messages=[say(UNTRACKED, plan_id=plan.plan_id, outcome="untracked")],
-            audit=[audit.entry(plan, "approved", audit.SYSTEM, outcome="untracked")],
+            messages=[say(audit.with_comment(UNTRACKED, asked.comment), plan_id=plan.plan_id,
+                          outcome="untracked", **audit.comment_metadata(asked.comment))],
+            audit=[audit.entry(plan, "approved", asked.actor, comment=asked.comment,
+                               outcome=SETTLED_UNTRACKED)],
         )  # fmt: skip
         metrics.untracked_run(plan.plan_id)
         return settled, apply_plan_changes(plan, changes)
@@ -163,9 +173,10 @@ def settle_approval(
 
 @on_concurrent_change
 def _claim_approval(
-    ctx: Context, plan_id: str, session_id: str
+    ctx: Context, plan_id: str, session_id: str, comment: str | None
 ) -> tuple[SessionRecord, PlanRecord] | PlanRecord:
-    """Win the right to call approve, or return the plan when an approval already went through."""
+    """Win the right to call approve, or return the plan when an approval already went through.
+    The claim keeps who asks and why, for when its request is cut off (settle_approval)."""
     session = load_session(ctx, session_id)
     plan = load_session_plan(ctx.store, session, plan_id)
     if outcome_unknown(session, plan, ctx.settings):  # learn it now
@@ -183,7 +194,8 @@ def _claim_approval(
                 audit=[audit.entry(plan, "expired", audit.SYSTEM)],
             )  # fmt: skip
         raise expired_error(ctx.settings)
-    claim = PlanChanges(state="approving", dispatch_status="in_flight")
+    asked = ApprovalRequest(actor=audit.actor(ctx, plan), comment=comment)
+    claim = PlanChanges(state="approving", dispatch_status="in_flight", approval_request=asked)
     claimed, _ = ctx.store.save(
         session, changes=SessionChanges(status="executing"), plan_update=(plan, claim)
     )
@@ -307,7 +319,7 @@ def approve(
     """`comment`: why, sent to the orchestrator as the approval's notes, kept in the history and
     the audit trail."""
     store, orchestrator = ctx.store, ctx.orchestrator
-    claim = _claim_approval(ctx, plan_id, session_id)
+    claim = _claim_approval(ctx, plan_id, session_id, comment)
     if isinstance(claim, PlanRecord):  # a repeat (double click, client retry): answer again
         return ApproveResponse(
             status="approved", execution_started=_execution_started(claim), plan=view(claim)

@@ -215,7 +215,7 @@ def apply_plan_changes(
         update["expires_at"] = expires_at
     update.update(changes.model_dump(exclude_none=True, exclude_unset=True))
     # model_dump turned nested models into dicts; keep the models themselves
-    for field in ("dispatched_tasks", "final_steps"):
+    for field in ("dispatched_tasks", "final_steps", "approval_request"):
         if getattr(changes, field) is not None:
             update[field] = getattr(changes, field)
     return plan.model_copy(update=update)

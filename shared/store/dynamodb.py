@@ -52,6 +52,7 @@ from shared.store.base import (
 )
 from shared.store.cursor import decode_cursor, decode_session_cursor, encode_cursor
 from shared.store.records import (
+    ApprovalRequest,
     AuditRecord,
     DispatchedTask,
     IdempotencyRecord,
@@ -201,6 +202,8 @@ def _plan_item(plan: PlanRecord) -> dict:
         item["approved_at"] = _s(plan.approved_at.isoformat())
     if plan.expired_at is not None:
         item["expired_at"] = _s(plan.expired_at.isoformat())
+    if plan.approval_request is not None:
+        item["approval_request"] = _s(plan.approval_request.model_dump_json())
     if plan.dispatch_status is not None:
         item["dispatch_status"] = _s(plan.dispatch_status)
     if plan.final_steps is not None:
@@ -212,6 +215,7 @@ def _plan_item(plan: PlanRecord) -> dict:
 def _plan_from_item(item: dict) -> PlanRecord:
     approved_at = item.get("approved_at")
     expired_at = item.get("expired_at")
+    approval = item.get("approval_request")
     return PlanRecord(
         plan_id=item["plan_id"]["S"],
         session_id=item["session_id"]["S"],
@@ -231,6 +235,7 @@ def _plan_from_item(item: dict) -> PlanRecord:
         created_at=datetime.fromisoformat(item["created_at"]["S"]),
         approved_at=datetime.fromisoformat(approved_at["S"]) if approved_at else None,
         expired_at=datetime.fromisoformat(expired_at["S"]) if expired_at else None,
+        approval_request=ApprovalRequest.model_validate_json(approval["S"]) if approval else None,
         version=int(item["version"]["N"]),
         expires_at=int(item["expires_at"]["N"]),
     )

@@ -62,6 +62,14 @@ class DispatchedTask(Model):
     error: str | None = None
 
 
+class ApprovalRequest(Model):
+    """Who asked for an approval, and why: kept by its claim, before the orchestrator is called,
+    so an approval whose request was cut off is still credited to them when it is settled."""
+
+    actor: str
+    comment: str | None = None
+
+
 class PlanRecord(Model):
     plan_id: str
     session_id: str
@@ -91,6 +99,8 @@ class PlanRecord(Model):
     # When an approval first found it expired (APPROVAL_TTL_SECONDS): recorded once, with its
     # audit entry, by the write that sets this.
     expired_at: datetime | None = None
+    # The last approval claimed on it (replaced whole by the next claim).
+    approval_request: ApprovalRequest | None = None
     version: int = 1
     expires_at: int
 
@@ -119,6 +129,7 @@ class PlanChanges(Model):
     final_steps: list[ExecutionUpdate] | None = None
     approved_at: datetime | None = None
     expired_at: datetime | None = None
+    approval_request: ApprovalRequest | None = None
 
 
 class NewAuditEntry(Model):

@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 import pytest
 
 from shared.errors import StoreUnavailable
-from shared.services import expiry, plans, sessions
+from shared.services import expiry, plans, rules, sessions
 from shared.settings import Settings
 from shared.store.memory import InMemorySessionStore
 from shared.store.records import utcnow
@@ -172,8 +172,69 @@ async def test_a_lost_approval_is_unknown_until_the_orchestrator_says_it_runs(da
     dashboard.link.faults = {}
     assert (await dashboard.act(plan_id, "approve", session_id)).status_code == 200
     assert summary(await entries(dashboard, plan_id))[2:] == [
-        ("approved", "system", None, "untracked")  # it runs; its step ids were lost
+        # It runs; its step ids were lost. Who asked, and why, was kept by the claim.
+        ("approved", "alice", "go", "untracked: settled by the system")
     ]
+
+
+class UnknownNotNoted:
+    """The store, down for the one write that notes an approval's outcome as unknown."""
+
+    def __init__(self, store):
+        self._store = store
+
+    def save(self, session, **parts):
+        if any(entry.action == "approval_unknown" for entry in parts.get("audit", ())):
+            raise StoreUnavailable("The session store cannot be reached; try again shortly.")
+        return self._store.save(session, **parts)
+
+    def __getattr__(self, name):
+        return getattr(self._store, name)
+
+
+@pytest.mark.parametrize("then", ["abort", "status"])
+@pytest.mark.parametrize("cut", ["note-lost", "stopped"])
+async def test_an_approval_cut_off_after_its_claim_is_credited_to_who_asked(
+    dashboard, monkeypatch, cut, then
+):
+    """Approve was cut off after its claim, with nothing but the claim written: its note of the
+    unknown outcome failed, or the function stopped once the orchestrator had the approval. The
+    next action learns the plan runs, and the trail names the person who approved it, and why."""
+    session_id, plan_id = await planned(dashboard)
+    await dashboard.configure(task_seconds=30)
+    if cut == "note-lost":
+        lossy = UnknownNotNoted(dashboard.store)
+        dashboard.app.dependency_overrides[providers.store_dependency] = lambda: lossy
+        dashboard.link.faults = {"approve": "hang", "plan_status": "hang"}
+    else:
+        orchestrator = dashboard.app.dependency_overrides[providers.orchestrator_dependency]()
+        sent = orchestrator.approve
+
+        def stopped_after_sending(*args, **kwargs):
+            sent(*args, **kwargs)
+            raise RuntimeError("the function was stopped")  # as a Lambda timeout cuts it off
+
+        monkeypatch.setattr(orchestrator, "approve", stopped_after_sending)
+    cut_off = await dashboard.act(plan_id, "approve", session_id, extra={"comment": "go"})
+    assert cut_off.status_code == (504 if cut == "note-lost" else 500), cut_off.text
+    assert [e["action"] for e in await entries(dashboard, plan_id)] == ["created"]
+
+    dashboard.link.faults = {}
+    dashboard.app.dependency_overrides[providers.store_dependency] = lambda: dashboard.store
+    # Later: the claim is old enough to settle (nothing said its request gave up on it).
+    monkeypatch.setattr(rules, "utcnow", lambda: utcnow() + timedelta(minutes=10))
+    if then == "abort":
+        refused = await dashboard.act(plan_id, "abort", session_id)
+        assert refused.status_code == 409, refused.text  # an untracked run: it says so
+    else:
+        answer = await dashboard.client.get(f"/api/dashboard/plan/{plan_id}/status")
+        assert answer.json()["status"] == "untracked", answer.text
+    assert summary(await entries(dashboard, plan_id)) == [
+        ("created", "alice", None, None),
+        ("approved", "alice", "go", "untracked: settled by the system"),
+    ]
+    noted = [(m["metadata"] or {}).get("comment") for m in await dashboard.history(session_id)]
+    assert [comment for comment in noted if comment] == ["go"]
 
 
 async def test_a_rejection_racing_a_delete_of_its_session_is_still_recorded(dashboard, monkeypatch):

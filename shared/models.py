@@ -186,7 +186,9 @@ class DashboardPlanView(Model):
     can_modify: bool
     can_abort: bool
     approval_expires_at: datetime | None = Field(
-        default=None, description="While it waits for approval: when it can no longer be approved"
+        default=None,
+        description="While it waits for approval: when it can no longer be approved; for a plan "
+        "that expired (also once rejected or replaced since): when it did",
     )
     expired: bool = Field(
         default=False, description="Waited too long: it can only be modified (a fresh plan)"

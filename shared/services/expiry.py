@@ -37,6 +37,15 @@ def with_recorded_expiry(
 
 
 def with_expiry(view: DashboardPlanView, plan: PlanRecord, settings: Settings) -> DashboardPlanView:
+    """While it waits: when it expires, and whether it has. Once recorded expired (it may since
+    have been rejected or replaced), it stays so, with when it expired: by the setting, and no
+    later than when that was first seen."""
+    if plan.expired_at is not None:
+        deadline = min(plan.created_at + timedelta(seconds=settings.approval_ttl_seconds),
+                       plan.expired_at)  # fmt: skip
+        return view.model_copy(
+            update={"approval_expires_at": deadline, "expired": True, "can_approve": False}
+        )
     deadline = approval_deadline(plan, settings)
     if deadline is None:
         return view

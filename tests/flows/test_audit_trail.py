@@ -458,6 +458,15 @@ async def test_an_expired_plan_rejected_or_replaced_is_recorded_expired_first(da
         "revised"
     ]
 
+    # Once decided on, each still says it expired, and when, as recorded (whatever the clock).
+    clock.ahead = timedelta(0)
+    for plan_id in (rejected, replaced):
+        shown = await view(dashboard, plan_id)
+        assert (shown["expired"], shown["can_approve"]) == (True, False)
+        created = datetime.fromisoformat((await entries(dashboard, plan_id))[0]["at"])
+        deadline = datetime.fromisoformat(shown["approval_expires_at"])
+        assert abs(deadline - created - timedelta(seconds=600)) < timedelta(seconds=1)
+
 
 async def test_a_plan_within_the_setting_is_approved(dashboard, clock):
     settings = Settings(approval_ttl_seconds=600)

@@ -1,10 +1,19 @@
-// The page: who you are, your sessions, the conversation, the plan card and its run.
-// The address carries what is open (#/session/<id>/plan/<id>), so a reload or a shared link
-// lands back in the same session and run.
+// The page: who you are, your sessions, the conversation, the plan card and its run. This module
+// holds what is open (the state below) and wires the controls to the API; the pieces with a job
+// of their own (the address, the alert, the dialog, the conversation, the sessions list,
+// following a run, expiry, deleting a session) are modules beside it.
 
-import { Api, describeError } from "./api.js";
+import { parseAddress, planAddress, setAddress } from "./address.js";
+import { clearError, showError } from "./alert.js";
+import { Api } from "./api.js";
 import { auditItems } from "./audit.js";
-import { hidePlan, isExpired, renderPlan, updatePlan } from "./plan.js";
+import { appendMessages, clearMessages, prependMessages } from "./conversation.js";
+import { confirmDialog } from "./dialog.js";
+import { refusedAsExpired, stopWatchingExpiry, watchExpiry } from "./expiry.js";
+import { hidePlan, renderPlan, updatePlan } from "./plan.js";
+import { followRun } from "./run.js";
+import { deleteSession } from "./session-delete.js";
+import { renderSessions as showSessionList, sessionLabel } from "./session-list.js";
 import {
   byActivity,
   forgetSession,
@@ -13,14 +22,13 @@ import {
   rememberSession,
   saveIdentity,
 } from "./storage.js";
-import { formatTime, isRunning, sessionBadge, wasDispatched } from "./words.js";
+import { formatTime, sessionBadge, wasDispatched } from "./words.js";
 
 const $ = (id) => document.getElementById(id);
 
 const state = {
   identity: loadIdentity(),
   session: null, // the open ChatSession (without its messages)
-  messageIds: new Set(),
   olderCursor: null,
   loadingOlder: false,
   plan: null, // the DashboardPlanView on the card
@@ -32,80 +40,14 @@ const state = {
   sessionsCursor: null,
   sessionsFromApi: true,
   comments: new Map(), // "approve:<plan id>" -> a comment typed but not yet accepted by the API
-  expiryTimer: null, // re-reads a pending plan once its approval deadline has passed
   auditOpen: false,
 };
 
 const api = new Api(() => state.identity);
 
-// Errors and notes -----------------------------------------------------------------------------
-
-let alertFrom = null; // "poll" when the alert says the run could not be followed
-
-function showError(doing, error, from = null) {
-  const text = describeError(doing, error);
-  const alert = $("alert");
-  if (alert.textContent !== text) alert.textContent = text;
-  $("alert-dismiss").hidden = false;
-  alertFrom = from;
-}
-
-function clearError() {
-  $("alert").textContent = "";
-  $("alert-dismiss").hidden = true;
-  alertFrom = null;
-}
-
-/**
- * A confirmation in a real <dialog>. With `comment` (the text to start with; "" for none) it
- * has an optional comment field. Resolves {confirmed, comment}: confirmed only when the person
- * confirms; comment is what the field holds then, kept by the caller even on a "no".
- */
-function confirmDialog({ title, text, confirm, cancel, comment = null, destructive = false }) {
-  const dialog = $("confirm");
-  $("confirm-title").textContent = title;
-  $("confirm-text").textContent = text;
-  $("confirm-ok").textContent = confirm;
-  $("confirm-ok").className = destructive ? "destructive" : "primary"; // what cannot be undone
-  $("confirm-cancel").textContent = cancel;
-  $("confirm-comment-field").hidden = comment === null;
-  $("confirm-comment").value = comment ?? "";
-  dialog.returnValue = "";
-  return new Promise((resolve) => {
-    dialog.addEventListener(
-      "close",
-      () =>
-        resolve({
-          confirmed: dialog.returnValue === "confirm",
-          comment: comment === null ? "" : $("confirm-comment").value,
-        }),
-      { once: true },
-    );
-    dialog.showModal();
-    $("confirm-cancel").focus(); // the safe choice has the focus
-  });
-}
-
-// The address ------------------------------------------------------------------------------------
-
-function parseAddress() {
-  const match = /^#\/session\/([^/]+)(?:\/plan\/([^/]+))?\/?$/.exec(location.hash);
-  if (!match) return { sessionId: null, planId: null };
-  return {
-    sessionId: decodeURIComponent(match[1]),
-    planId: match[2] ? decodeURIComponent(match[2]) : null,
-  };
-}
-
-function setAddress() {
-  let hash = "";
-  if (state.session) {
-    hash = `#/session/${encodeURIComponent(state.session.session_id)}`;
-    if (state.plan) hash += `/plan/${encodeURIComponent(state.plan.plan_id)}`;
-  }
-  if (location.hash !== hash) {
-    history.replaceState(null, "", hash || location.pathname + location.search);
-  }
+/** Make the address name what is open (a reload or a shared link lands back in it). */
+function showAddress() {
+  setAddress(state.session?.session_id, state.plan?.plan_id);
 }
 
 // Identity -------------------------------------------------------------------------------------
@@ -142,42 +84,12 @@ $("identity").addEventListener("submit", async (event) => {
 
 // Sessions list ----------------------------------------------------------------------------------
 
-function sessionLabel(session) {
-  return `Session started ${formatTime(session.created_at)}`;
-}
-
 function renderSessions() {
-  const list = $("session-list");
-  const openId = state.session?.session_id;
-  list.replaceChildren(
-    ...state.sessions.map((session) => {
-      const item = document.createElement("li");
-      const link = document.createElement("a");
-      link.href = `#/session/${encodeURIComponent(session.session_id)}`;
-      link.className = "session-link";
-      if (session.session_id === openId) link.setAttribute("aria-current", "page");
-      const name = document.createElement("span");
-      name.className = "session-name";
-      name.textContent = sessionLabel(session);
-      const separator = document.createElement("span");
-      separator.className = "visually-hidden";
-      separator.textContent = ", ";
-      const activity = document.createElement("span");
-      activity.className = "session-activity";
-      activity.textContent = `last activity ${formatTime(session.last_activity)}`;
-      link.append(name, separator, sessionBadge(session.status), " ", activity);
-      item.append(link);
-      return item;
-    }),
-  );
-  $("more-sessions").hidden = !(state.sessionsFromApi && state.sessionsCursor);
-  if (!state.sessions.length) {
-    $("sessions-note").textContent = "No sessions yet: start one with New session.";
-  } else if (!state.sessionsFromApi) {
-    $("sessions-note").textContent = "Sessions opened in this browser, newest first.";
-  } else {
-    $("sessions-note").textContent = "Newest activity first.";
-  }
+  showSessionList(state.sessions, {
+    openId: state.session?.session_id,
+    fromApi: state.sessionsFromApi,
+    hasMore: Boolean(state.sessionsCursor),
+  });
 }
 
 /** Put a session's latest state in the list (top if it is the newest) and remember it. */
@@ -239,46 +151,6 @@ $("new-session").addEventListener("click", async () => {
 
 // The conversation ------------------------------------------------------------------------------
 
-const ROLE_NAMES = { user: "You", assistant: "Chiffon", system: "System" };
-
-function messageItem(message) {
-  const item = document.createElement("li");
-  item.className = `message role-${message.role}`;
-  item.dataset.id = message.id;
-  const head = document.createElement("p");
-  head.className = "message-head";
-  const who = document.createElement("strong");
-  who.textContent = ROLE_NAMES[message.role] || message.role;
-  const when = document.createElement("time");
-  when.dateTime = message.timestamp;
-  when.textContent = formatTime(message.timestamp);
-  head.append(who, " ", when);
-  const body = document.createElement("div");
-  body.className = "message-body";
-  body.textContent = message.content;
-  item.append(head, body);
-  return item;
-}
-
-function appendMessages(messages) {
-  const fresh = messages.filter((m) => !state.messageIds.has(m.id));
-  for (const message of fresh) state.messageIds.add(message.id);
-  $("messages").append(...fresh.map(messageItem));
-  $("history-empty").hidden = state.messageIds.size > 0;
-  const history = $("history");
-  history.scrollTop = history.scrollHeight;
-}
-
-function prependMessages(messages) {
-  const fresh = messages.filter((m) => !state.messageIds.has(m.id));
-  for (const message of fresh) state.messageIds.add(message.id);
-  const history = $("history");
-  const fromBottom = history.scrollHeight - history.scrollTop;
-  $("messages").prepend(...fresh.map(messageItem));
-  history.scrollTop = history.scrollHeight - fromBottom; // keep what the person was reading
-  $("history-empty").hidden = state.messageIds.size > 0;
-}
-
 function updateOlderButton() {
   $("older").hidden = !state.olderCursor;
 }
@@ -325,16 +197,15 @@ function showSessionState() {
 /** Empty the view, then show `session` (a ChatSession, or null for none) in it. */
 function resetView(session) {
   stopPolling();
-  stopExpiryTimer();
+  stopWatchingExpiry();
   state.openToken += 1;
   $("session-note").textContent = "";
   state.session = session ? { ...session, messages: undefined } : null;
-  state.messageIds = new Set();
   state.olderCursor = session?.older_messages_cursor || null;
   state.plan = null;
   state.runSteps = new Map();
   state.overall = null;
-  $("messages").replaceChildren();
+  clearMessages();
   hidePlan();
   showAudit(null);
   appendMessages(session?.messages || []);
@@ -346,13 +217,13 @@ function resetView(session) {
 function showSession(session) {
   resetView(session);
   noteSession(session);
-  setAddress();
+  showAddress();
 }
 
 function closeSession() {
   resetView(null);
   renderSessions();
-  setAddress();
+  showAddress();
 }
 
 function latestPlanIdIn(messages) {
@@ -445,10 +316,7 @@ $("composer-input").addEventListener("keydown", (event) => {
 
 // The plan and its run ---------------------------------------------------------------------------
 
-function planAddress(planId) {
-  const session = encodeURIComponent(state.session?.session_id || "");
-  return `#/session/${session}/plan/${encodeURIComponent(planId)}`;
-}
+const planLink = (planId) => planAddress(state.session?.session_id, planId);
 
 function showPlan(plan, { keepRun = false } = {}) {
   const another = state.plan?.plan_id !== plan.plan_id;
@@ -458,42 +326,26 @@ function showPlan(plan, { keepRun = false } = {}) {
     state.overall = null;
   }
   state.plan = plan;
-  renderPlan(plan, state.runSteps, state.overall, planAddress);
-  watchExpiry(plan);
-  setAddress();
+  renderPlan(plan, state.runSteps, state.overall, planLink);
+  const token = state.openToken;
+  watchExpiry(plan, () => readPlanAgain(plan.plan_id, token, "Reading the plan again"));
+  showAddress();
   if (another) showAudit(null);
   if (state.auditOpen) loadAudit();
 }
 
-function stopExpiryTimer() {
-  clearTimeout(state.expiryTimer);
-  state.expiryTimer = null;
-}
-
-const LONGEST_TIMER_MS = 2_147_483_647; // setTimeout's limit (about 24 days)
-
-/** A plan waiting for approval is read again once its deadline passes, so the card says so. */
-function watchExpiry(plan) {
-  stopExpiryTimer();
-  if (plan.status !== "pending_approval" || isExpired(plan) || !plan.approval_expires_at) return;
-  const deadline = new Date(plan.approval_expires_at).getTime();
-  if (Number.isNaN(deadline)) return;
-  // A second after the deadline, and never sooner than a few seconds, so a clock that differs a
-  // little from the API's does not make the page ask again and again.
-  const wait = Math.min(LONGEST_TIMER_MS, Math.max(deadline - Date.now() + 1000, 3000));
-  const { plan_id: planId } = plan;
-  const token = state.openToken;
-  state.expiryTimer = setTimeout(async () => {
-    if (token !== state.openToken || state.plan?.plan_id !== planId) return;
-    try {
-      const fresh = await api.getPlan(planId);
-      if (token === state.openToken && state.plan?.plan_id === planId) {
-        showPlan(fresh, { keepRun: true });
-      }
-    } catch (error) {
-      if (token === state.openToken) showError("Reading the plan again", error);
+/** Read the plan on the card again: its deadline passed, or an action found it expired. */
+async function readPlanAgain(planId, token, doing = null) {
+  if (token !== state.openToken || state.plan?.plan_id !== planId) return;
+  try {
+    const plan = await api.getPlan(planId);
+    if (token === state.openToken && state.plan?.plan_id === planId) {
+      showPlan(plan, { keepRun: true });
     }
-  }, wait);
+  } catch (error) {
+    // After a refusal (no `doing`) the alert already says why; the card stays as it was.
+    if (doing && token === state.openToken) showError(doing, error);
+  }
 }
 
 async function openPlan(planId) {
@@ -516,38 +368,17 @@ function stopPolling() {
 
 function startPolling() {
   stopPolling();
-  pollLoop(state.plan.plan_id, state.pollToken, state.openToken);
-}
-
-const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
-
-async function pollLoop(planId, pollToken, openToken) {
-  let failures = 0;
-  const current = () => pollToken === state.pollToken && openToken === state.openToken;
-  while (current()) {
-    let wait;
-    try {
-      const { data, intervalMs } = await api.poll(planId);
-      if (!current()) return;
-      failures = 0;
-      if (alertFrom === "poll") clearError(); // following the run works again
-      wait = intervalMs;
+  const { pollToken, openToken } = state;
+  const planId = state.plan.plan_id;
+  followRun(api, planId, {
+    isCurrent: () => pollToken === state.pollToken && openToken === state.openToken,
+    onPoll: (data) => {
       state.overall = data.overall_status;
       state.runSteps = new Map((data.steps || []).map((step) => [step.step_index, step]));
       updatePlan(state.plan, state.runSteps, state.overall);
-      if (!isRunning(data.overall_status)) {
-        await runFinished(planId, openToken);
-        return;
-      }
-    } catch (error) {
-      if (!current()) return;
-      showError("Following the run", error, "poll");
-      if (error.status === 401 || error.status === 404) return;
-      failures += 1;
-      wait = Math.min(30_000, 1000 * 2 ** failures); // back off while the API is unwell
-    }
-    await sleep(wait);
-  }
+    },
+    onFinished: () => runFinished(planId, openToken),
+  });
 }
 
 async function runFinished(planId, openToken) {
@@ -596,17 +427,7 @@ async function decide(kind, plan, dialog) {
 
 /** After a decision was refused: an expired plan is read again, so the card says it expired. */
 async function afterRefusal(planId) {
-  const error = lastRefusal;
-  if (error?.code !== "plan_expired" || state.plan?.plan_id !== planId) return;
-  const token = state.openToken;
-  try {
-    const plan = await api.getPlan(planId);
-    if (token === state.openToken && state.plan?.plan_id === planId) {
-      showPlan(plan, { keepRun: true });
-    }
-  } catch {
-    // The refusal is already said in the alert; the card stays as it was.
-  }
+  if (refusedAsExpired(lastRefusal)) await readPlanAgain(planId, state.openToken);
 }
 
 $("approve").addEventListener("click", async () => {
@@ -733,34 +554,8 @@ function dropSession(sessionId) {
   else renderSessions();
 }
 
-$("delete-session").addEventListener("click", async () => {
-  const session = state.session;
-  if (!session) return;
-  const answer = await confirmDialog({
-    title: "Delete this session?",
-    text: "Its conversation and plans are removed for good. The audit trail of its plans " +
-      "(who decided what, and when) is kept.",
-    confirm: "Yes, delete the session",
-    cancel: "Keep the session",
-    destructive: true,
-  });
-  if (!answer.confirmed) return;
-  clearError();
-  const button = $("delete-session");
-  button.disabled = true;
-  try {
-    await api.deleteSession(session.session_id);
-  } catch (error) {
-    showError("Deleting the session", error);
-    if (error.status === 404) dropSession(session.session_id); // already gone
-    return;
-  } finally {
-    button.disabled = false;
-  }
-  dropSession(session.session_id);
-  $("session-note").textContent =
-    "Session deleted: its conversation and plans are gone; their audit trail is kept.";
-  $("session-title").focus();
+$("delete-session").addEventListener("click", () => {
+  if (state.session) deleteSession(api, state.session.session_id, dropSession);
 });
 
 $("change-form").addEventListener("submit", async (event) => {

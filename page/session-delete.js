@@ -1,0 +1,39 @@
+// Deleting a session (DELETE /session/{id}), once the person has confirmed it. The API keeps the
+// audit trail of its plans; a run still going makes it refuse (409 session_busy), said in words.
+
+import { clearError, showError } from "./alert.js";
+import { confirmDialog } from "./dialog.js";
+
+const $ = (id) => document.getElementById(id);
+
+/**
+ * Ask, then delete the session `sessionId`. `onGone(sessionId)` takes it off the list and the
+ * screen once it is gone: deleted now, or already (404).
+ */
+export async function deleteSession(api, sessionId, onGone) {
+  const answer = await confirmDialog({
+    title: "Delete this session?",
+    text: "Its conversation and plans are removed for good. The audit trail of its plans " +
+      "(who decided what, and when) is kept.",
+    confirm: "Yes, delete the session",
+    cancel: "Keep the session",
+    destructive: true,
+  });
+  if (!answer.confirmed) return;
+  clearError();
+  const button = $("delete-session");
+  button.disabled = true;
+  try {
+    await api.deleteSession(sessionId);
+  } catch (error) {
+    showError("Deleting the session", error);
+    if (error.status === 404) onGone(sessionId); // already gone
+    return;
+  } finally {
+    button.disabled = false;
+  }
+  onGone(sessionId);
+  $("session-note").textContent =
+    "Session deleted: its conversation and plans are gone; their audit trail is kept.";
+  $("session-title").focus();
+}

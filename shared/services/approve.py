@@ -27,7 +27,7 @@ from shared.planview import tasks_of
 from shared.services import audit
 from shared.services.context import Context
 from shared.services.execution import cancel_all
-from shared.services.expiry import expired_error, expired_note, is_expired
+from shared.services.expiry import expired_error, is_expired, with_recorded_expiry
 from shared.services.loading import load_session, load_session_plan
 from shared.services.replies import say, view
 from shared.services.retries import on_concurrent_change, on_store_fault
@@ -187,12 +187,9 @@ def _claim_approval(
         return plan
     require_current_pending_plan(session, plan)
     if is_expired(plan, ctx.settings):
-        if plan.expired_at is None:  # the first time it is seen expired: recorded once
-            ctx.store.save(
-                session, plan_update=(plan, PlanChanges(expired_at=utcnow())),
-                messages=[say(expired_note(ctx.settings), plan_id=plan.plan_id)],
-                audit=[audit.entry(plan, "expired", audit.SYSTEM)],
-            )  # fmt: skip
+        marked, expired = with_recorded_expiry(plan, ctx.settings, PlanChanges())
+        if expired:  # the first time it is seen expired, as reject and modify record it
+            ctx.store.save(session, plan_update=(plan, marked), audit=expired)
         raise expired_error(ctx.settings)
     asked = ApprovalRequest(actor=audit.actor(ctx, plan), comment=comment)
     claim = PlanChanges(state="approving", dispatch_status="in_flight", approval_request=asked)
@@ -292,8 +289,12 @@ def _record_dispatch(
         except ConcurrentChange:
             fresh_session = store.get_session(session.session_id)
             fresh_plan = store.get_plan(plan.plan_id)
+            # Recorded by an earlier try whose answer was lost? Asked of the plan, not of the
+            # trail (audit.is_recorded, as reject asks): its entry and approved_at are written in
+            # one transaction, so they say the same, and the plan read is needed here anyway
+            # (an abort meanwhile), where the entry's would be one more read.
             if fresh_plan is not None and fresh_plan.approved_at == changes.approved_at:
-                return fresh_plan  # recorded by an earlier try whose answer was lost
+                return fresh_plan
             if fresh_plan is not None and fresh_plan.state == "aborted":
                 cancel_all(orchestrator, changes.dispatched_tasks or [])
                 raise Conflict("The run was aborted while it was being approved.") from None

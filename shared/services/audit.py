@@ -48,11 +48,11 @@ def once(entry: NewAuditEntry) -> NewAuditEntry:
 
 
 def is_recorded(store: SessionStore, entry: NewAuditEntry) -> bool:
-    """Whether an entry made with `once` is stored already (an earlier try went through)."""
+    """Whether an entry made with `once` is stored already (an earlier try went through): one
+    read of its item."""
     if entry.entry_id is None:
         return False
-    stored_id = str(audit_entry_ulid(entry).to_uuid())
-    return any(record.id == stored_id for record in store.list_audit(entry.plan_id))
+    return store.get_audit_entry(entry.plan_id, audit_entry_ulid(entry)) is not None
 
 
 def actor(ctx: Context, plan: PlanRecord) -> str:

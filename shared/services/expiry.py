@@ -27,9 +27,11 @@ def is_expired(plan: PlanRecord, settings: Settings) -> bool:
 def with_recorded_expiry(
     plan: PlanRecord, settings: Settings, changes: PlanChanges
 ) -> tuple[PlanChanges, list[NewAuditEntry]]:
-    """`changes` to a plan being decided on (rejected, replaced), and, the first time it is seen
-    expired, its expiry with the audit entry saying so, to write before the decision's: the
-    trail then says it expired before it was rejected or replaced. Recorded once."""
+    """`changes` to a plan being decided on (approved, rejected, replaced), and, the first time
+    it is seen expired, its expiry with the audit entry saying so, to write before the
+    decision's: the trail then says it expired before it was rejected or replaced. Recorded
+    once, in the trail only: the history has no line for it (the plan view and approve's 409
+    say it expired)."""
     if plan.expired_at is not None or not is_expired(plan, settings):
         return changes, []
     expired = changes.model_copy(update={"expired_at": utcnow()})
@@ -66,11 +68,3 @@ def expired_error(settings: Settings) -> PlanExpired:
         f"{waited}; tell me what to change (or send the request again) for a new plan."
     )
 
-
-def expired_note(settings: Settings) -> str:
-    """The history's record of it, written once."""
-    waited = duration_in_words(settings.approval_ttl_seconds).lstrip("~")
-    return (
-        f"This plan waited for approval longer than {waited} and can no longer be approved. "
-        "Tell me what to change, or send the request again, for a fresh plan."
-    )

@@ -311,6 +311,8 @@ def _record_abort(
                     messages=[message],
                     audit=[decision],
                 )
+            # Any abort, not this request's entry (audit.is_recorded): a concurrent abort, with
+            # an entry of its own, may have recorded it.
             elif not any(e.action == "aborted" for e in ctx.store.list_audit(plan.plan_id)):
                 ctx.store.save(session, messages=[message], audit=[decision])
         except ConcurrentChange:

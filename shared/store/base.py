@@ -63,6 +63,11 @@ class SessionStore(Protocol):
         They outlive the plan and its session when those are deleted."""
         ...
 
+    def get_audit_entry(self, plan_id: str, entry_ulid: "ULID") -> AuditRecord | None:
+        """One live entry of the plan's trail by its ULID (one GetItem): whether an entry whose
+        writer chose its id is stored already."""
+        ...
+
     def delete_session(self, session: SessionRecord) -> None:
         """Remove the session, its messages, its plans and their status snapshots, but not their
         audit entries; the session item goes last. The session must be marked `deleting` first

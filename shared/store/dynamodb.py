@@ -642,6 +642,12 @@ class DynamoDBSessionStore:
         )
         return [_audit_from_item(i, plan_id) for i in items if self._live(i)]
 
+    def get_audit_entry(self, plan_id: str, entry_ulid) -> AuditRecord | None:
+        key = {"PK": _s(f"PLAN#{plan_id}"), "SK": _s(audit_sort_key(entry_ulid))}
+        answer = self._call("get_item", TableName=self._table, Key=key, ConsistentRead=True)
+        item = answer.get("Item")
+        return _audit_from_item(item, plan_id) if item and self._live(item) else None
+
     def delete_session(self, session: SessionRecord) -> None:
         # Every item of the session's partition, expired or not: its messages and plan links.
         items = self._query_all(

@@ -161,6 +161,11 @@ class InMemorySessionStore:
         return [trail[key][0] for key in sorted(trail) if self._live(trail[key][1])]
 
     @_atomic
+    def get_audit_entry(self, plan_id: str, entry_ulid) -> AuditRecord | None:
+        stored = self._audit.get(plan_id, {}).get(audit_sort_key(entry_ulid))
+        return stored[0] if stored and self._live(stored[1]) else None
+
+    @_atomic
     def delete_session(self, session: SessionRecord) -> None:
         for plan_id in [p for p, r in self._plans.items() if r.session_id == session.session_id]:
             del self._plans[plan_id]

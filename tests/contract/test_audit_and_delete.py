@@ -214,6 +214,22 @@ def test_an_entry_whose_id_its_writer_chose_is_written_once_however_often_it_is_
     ]
 
 
+def test_an_entry_is_read_by_the_id_its_writer_chose(store):
+    """Whether a decision's entry is stored already: one read of its item, not of the trail."""
+    session, plan = session_with_plan(store)
+    chosen = ULID()
+    rejected = entry(plan, "rejected", comment="not now", entry_id=str(chosen))
+    assert store.get_audit_entry(plan.plan_id, chosen) is None
+
+    store.save(session, audit=[rejected])
+
+    found = store.get_audit_entry(plan.plan_id, chosen)
+    assert found is not None and found.id == str(chosen.to_uuid())
+    assert (found.action, found.comment, found.user_id) == ("rejected", "not now", "alice")
+    assert store.get_audit_entry(str(uuid.uuid4()), chosen) is None
+    assert store.get_audit_entry(plan.plan_id, ULID()) is None
+
+
 @pytest.mark.parametrize(
     "backend", ["moto", pytest.param("dynamodb_local", marks=pytest.mark.dynamodb_local)]
 )

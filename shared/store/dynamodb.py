@@ -49,6 +49,7 @@ from shared.store.base import (
     message_sort_key,
     new_message_id,
     session_activity_key,
+    too_large,
 )
 from shared.store.cursor import decode_cursor, decode_session_cursor, encode_cursor
 from shared.store.records import (
@@ -373,14 +374,35 @@ def _item_too_large(error: ClientError) -> bool:
     )
 
 
+def _item_size(item: dict) -> int:
+    """An item's size as DynamoDB counts it against 400 KB: each attribute's name and value in
+    UTF-8 (a number counted by its digits, a little over what DynamoDB counts)."""
+    return sum(
+        len(name.encode()) + len(str(next(iter(value.values()))).encode())
+        for name, value in item.items()
+    )
+
+
+def _item_name(item: dict) -> str:
+    """What an item of the table holds, in words (see the module's table)."""
+    partition, sort = item["PK"]["S"], item["SK"]["S"]
+    if sort.startswith("MSG#"):
+        return "message"
+    if sort.startswith("AUDIT#"):
+        return "audit entry"
+    if sort.startswith("PLAN#"):
+        return "plan link"
+    if partition.startswith("PLAN#"):
+        return "plan with its revision diff" if "diff" in item else "plan"
+    return "session"
+
+
 def _store_error(error: Exception) -> Exception:
     """Map a botocore failure to the domain error the HTTP edge understands."""
     if isinstance(error, ClientError):
         code = error.response.get("Error", {}).get("Code", "")
         if _item_too_large(error):
-            return TooLargeToStore(
-                "Too large to store: a record is over the session store's 400 KB item limit."
-            )
+            return too_large("record")
         if code == "ConditionalCheckFailedException":
             return ConcurrentChange("The session changed while this request was being handled.")
         if code == "TransactionCanceledException":
@@ -522,13 +544,9 @@ class DynamoDBSessionStore:
             else:
                 self._call("transact_write_items", TransactItems=writes)
         except TooLargeToStore as error:
-            if new_plan is None:
-                raise
-            size = len(json.dumps(new_plan.plan)) // 1000
-            raise TooLargeToStore(
-                f"The plan is too large to store (about {size} KB; the session store keeps at "
-                "most 400 KB a record): ask for a plan with fewer or smaller steps."
-            ) from error
+            # DynamoDB does not say which item: the largest one sent is the one over.
+            item = max((write["Put"]["Item"] for write in writes), key=_item_size)
+            raise too_large(_item_name(item), _item_size(item)) from error
         return updated, added
 
     def list_messages(

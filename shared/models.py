@@ -83,6 +83,11 @@ class SessionSummary(Model):
     status: SessionStatus
     current_request_id: str | None = None
     current_plan_id: str | None = None
+    deleting: bool = Field(
+        default=False,
+        description="A delete of it stopped half way (a store fault): it is gone for everything "
+        "but the list; DELETE it again to finish",
+    )
 
 
 class ChatSession(SessionSummary):

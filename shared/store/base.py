@@ -55,7 +55,7 @@ class SessionStore(Protocol):
     def append_audit(self, entry: NewAuditEntry) -> None:
         """Append one audit entry by itself (never over another): for a decision that stands
         although its session is gone (deleted meanwhile), as the trail outlives the session.
-        An entry whose `entry_id` is already stored is not written again (a no-op)."""
+        An entry whose `entry_ulid` is already stored is not written again (a no-op)."""
         ...
 
     def list_audit(self, plan_id: str) -> list[AuditRecord]:
@@ -172,7 +172,7 @@ def audit_entry_ulid(new: NewAuditEntry) -> "ULID":
     """The ULID its writer chose for the entry (so a retry writes the same item), or a new one."""
     from ulid import ULID
 
-    return ULID.from_str(new.entry_id) if new.entry_id else ULID()
+    return ULID.from_str(new.entry_ulid) if new.entry_ulid else ULID()
 
 
 def build_audit(
@@ -184,7 +184,7 @@ def build_audit(
         id=str(entry_ulid.to_uuid()),
         at=timestamp,
         expires_at=int((new.plan_created_at + retention).timestamp()),
-        **new.model_dump(exclude={"plan_created_at", "entry_id"}),
+        **new.model_dump(exclude={"plan_created_at", "entry_ulid"}),
     )
 
 

@@ -635,7 +635,7 @@ class DynamoDBSessionStore:
                        Item=_audit_item(record, audit_sort_key(entry_ulid)),
                        ConditionExpression="attribute_not_exists(PK)")  # fmt: skip
         except ConcurrentChange:
-            if entry.entry_id is None:
+            if entry.entry_ulid is None:
                 raise
             # Its writer's id is already stored: written before (a retry of one that went
             # through).

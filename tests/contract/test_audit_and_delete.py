@@ -193,7 +193,7 @@ def test_an_entry_whose_id_its_writer_chose_is_written_once_however_often_it_is_
     """A decision's entry tried again after a write that went through unconfirmed (a lost
     answer): the repeat in a transaction fails whole, and appended by itself is a no-op."""
     session, plan = session_with_plan(store)
-    rejected = entry(plan, "rejected", comment="not now", entry_id=str(new_message_id()))
+    rejected = entry(plan, "rejected", comment="not now", entry_ulid=str(new_message_id()))
     session, _ = store.save(session, audit=[rejected])
 
     with pytest.raises(Conflict):
@@ -208,7 +208,7 @@ def test_an_entry_whose_id_its_writer_chose_is_written_once_however_often_it_is_
         ("rejected", "not now"),
         ("rejected", "another decision"),
     ]
-    assert trail[1].id == str(ULID.from_str(rejected.entry_id).to_uuid())
+    assert trail[1].id == str(ULID.from_str(rejected.entry_ulid).to_uuid())
     assert [m.content for m in store.list_messages(session.session_id, limit=10).messages] == [
         "deploy web"
     ]
@@ -218,7 +218,7 @@ def test_an_entry_is_read_by_the_id_its_writer_chose(store):
     """Whether a decision's entry is stored already: one read of its item, not of the trail."""
     session, plan = session_with_plan(store)
     chosen = ULID()
-    rejected = entry(plan, "rejected", comment="not now", entry_id=str(chosen))
+    rejected = entry(plan, "rejected", comment="not now", entry_ulid=str(chosen))
     assert store.get_audit_entry(plan.plan_id, chosen) is None
 
     store.save(session, audit=[rejected])

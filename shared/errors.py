@@ -69,10 +69,16 @@ class TooLargeToStore(DashboardError):
     """What was to be stored is over DynamoDB's 400 KB item limit. Trying again stores the same
     again: not a 503. What can grow that large is what the orchestrator returned (a plan, its
     steps): the person's own input is capped at the edge, so it is the gateway's answer that
-    cannot be used (502)."""
+    cannot be used (502). The store tells the facts: which record (`record`, e.g. "plan") and
+    its size as sent (`size_bytes`, when known); what to do about it is the use case's to say."""
 
     code = "too_large_to_store"
     status = 502
+
+    def __init__(self, message: str, *, record: str = "record", size_bytes: int | None = None):
+        super().__init__(message)
+        self.record = record
+        self.size_bytes = size_bytes
 
 
 class NotReady(DashboardError):

@@ -14,6 +14,7 @@ from anyio.from_thread import start_blocking_portal
 FAULTS = ("refused", "dropped", "hang", "http_500", "forgot_404", "non_json", "wrong_shape")
 # Faults that happen after the orchestrator got the request (and acted on it).
 AFTER_RECEIPT = {"dropped", "hang", "non_json", "wrong_shape"}
+OVERSIZED_BYTES = 460_000  # what the "oversized" fault adds to a plan
 
 
 def call_kind(request: httpx.Request) -> str:
@@ -79,6 +80,8 @@ class FaultyTransport(httpx.BaseTransport):
     wrong_shape   the orchestrator acts, the answer is JSON of the wrong shape
     stall         the orchestrator acts, then no answer until the client's read timeout has
                   passed (in real time: a call that uses all it was given of the budget)
+    oversized     the orchestrator acts; its plan comes back with a long script in every step,
+                  about 460 KB in all: over DynamoDB's 400 KB item
 
     `upstream_text` goes into every faulty answer, to show none of it reaches a caller.
     `before_send`, if set, is called with each call's kind before it is sent (a race test
@@ -126,6 +129,11 @@ class FaultyTransport(httpx.BaseTransport):
             return httpx.Response(200, text=f"<html>{text}</html>")
         if fault == "wrong_shape":
             return httpx.Response(200, json={"unexpected": [text]})
+        if fault == "oversized":
+            answer = response.json()
+            for task in answer["tasks"]:
+                task["parameters"]["script"] = "x" * (OVERSIZED_BYTES // len(answer["tasks"]))
+            return httpx.Response(response.status_code, json=answer)
         return response
 
     def close(self) -> None:

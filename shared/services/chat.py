@@ -6,10 +6,11 @@ whose plan replaces the current one. Each turn submits one request and generates
 plan: the orchestrator makes a new plan on every plan call.
 """
 
+import logging
 from dataclasses import dataclass
 
 from shared import metrics
-from shared.errors import InvalidInput, OrchestratorError, TooLargeToStore
+from shared.errors import DashboardError, InvalidInput, OrchestratorError, TooLargeToStore
 from shared.models import MAX_MESSAGE_CHARS, ChatMessage, DashboardPlanView, SessionStatus
 from shared.orchestrator.answers import PlanAnswer, RequestAnswer
 from shared.plandiff import diff_in_words, plan_diff
@@ -33,6 +34,10 @@ from shared.store.records import (
     SessionRecord,
     utcnow,
 )
+
+logger = logging.getLogger(__name__)
+
+TOO_LARGE_ADVICE = "Ask for a plan with fewer or smaller steps."
 
 
 @dataclass
@@ -106,8 +111,10 @@ def _beside_an_untracked_run(ctx: Context, session: SessionRecord) -> bool:
     if session.status != "executing" or not session.current_plan_id:
         return False
     plan = ctx.store.get_plan(session.current_plan_id)
-    return plan is not None and plan.state == "executing" and not any(
-        task.task_id for task in plan.dispatched_tasks
+    return (
+        plan is not None
+        and plan.state == "executing"
+        and not any(task.task_id for task in plan.dispatched_tasks)
     )
 
 
@@ -139,6 +146,27 @@ def _plan_reply(view: DashboardPlanView) -> str:
         f"Estimated duration: {view.estimated_duration}. Risk: {view.risk_level}.\n"
         "Approve it, reject it, or tell me what to change."
     )
+
+
+def _put_back(
+    ctx: Context, claimed: SessionRecord, previous: SessionStatus, refused: TooLargeToStore
+) -> None:
+    """Return the session to where it was, saying why no plan came of the turn. That write may
+    fail too (the session deleted meanwhile, the store unavailable): it is logged, and the caller
+    is still told the refusal; a claim left standing is taken over once stale."""
+    why = NewMessage(
+        role="assistant",
+        content=f"I could not keep that plan. {refused.message}",
+        metadata={"error": refused.code},
+    )
+    try:
+        ctx.store.save(claimed, changes=SessionChanges(status=previous), messages=[why])
+    except DashboardError as failure:
+        logger.warning(
+            "session %s not put back after a plan too large to store: %s",
+            claimed.session_id,
+            failure.code,
+        )
 
 
 def _fault_reply(error: OrchestratorError) -> str:
@@ -240,12 +268,10 @@ def chat_turn(
         )
     except TooLargeToStore as error:
         # Sending it again would make another plan as large: say so, and free the session.
-        store.save(
-            claimed,
-            changes=SessionChanges(status=previous),
-            messages=[NewMessage(role="assistant", content=f"I could not keep that plan. "
-                                 f"{error.message}", metadata={"error": error.code})],
-        )  # fmt: skip
-        raise
+        refused = TooLargeToStore(
+            f"{error.message} {TOO_LARGE_ADVICE}", record=error.record, size_bytes=error.size_bytes
+        )
+        _put_back(ctx, claimed, previous, refused)
+        raise refused from error
     metrics.chat_outcome("plan")
     return TurnResult([user_message, reply], view, session.status)

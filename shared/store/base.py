@@ -1,8 +1,10 @@
 """The SessionStore protocol, and the pieces every implementation shares."""
 
+import math
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Protocol
 
+from shared.errors import TooLargeToStore
 from shared.models import ChatMessage
 from shared.store.records import (
     AuditRecord,
@@ -55,7 +57,7 @@ class SessionStore(Protocol):
     def append_audit(self, entry: NewAuditEntry) -> None:
         """Append one audit entry by itself (never over another): for a decision that stands
         although its session is gone (deleted meanwhile), as the trail outlives the session.
-        An entry whose `entry_ulid` is already stored is not written again (a no-op)."""
+        An entry whose `entry_id` is already stored is not written again (a no-op)."""
         ...
 
     def list_audit(self, plan_id: str) -> list[AuditRecord]:
@@ -69,28 +71,24 @@ class SessionStore(Protocol):
         ...
 
     def delete_session(self, session: SessionRecord) -> None:
-        """Remove the session, its messages, its plans and their status snapshots, and the answers
-        kept about it for Idempotency-Keys, but not the audit entries; the session item goes
-        last. The session must be marked `deleting` first (a save), so nothing writes to it
-        meanwhile; a call that fails half way is finished by calling again."""
+        """Remove the session, its messages, its plans and their status snapshots, but not their
+        audit entries; the session item goes last. The session must be marked `deleting` first
+        (a save), so nothing writes to it meanwhile; a call that fails half way is finished by
+        calling again."""
         ...
 
     def list_messages(
         self, session_id: str, *, limit: int, cursor: str | None = None
     ) -> StoredPage: ...
 
-    def list_sessions(
-        self, user_id: str, *, limit: int, cursor: str | None = None
-    ) -> SessionPage:
+    def list_sessions(self, user_id: str, *, limit: int, cursor: str | None = None) -> SessionPage:
         """The owner's live sessions, newest activity first, `limit` at most per page (a page
         may hold fewer when expired sessions were left out). Read from the owner index."""
         ...
 
     def get_plan(self, plan_id: str) -> PlanRecord | None: ...
 
-    def get_plan_with_status(
-        self, plan_id: str
-    ) -> tuple[PlanRecord | None, StatusSnapshot | None]:
+    def get_plan_with_status(self, plan_id: str) -> tuple[PlanRecord | None, StatusSnapshot | None]:
         """The plan and its status snapshot in one read (one Query of the plan's partition)."""
         ...
 
@@ -119,18 +117,8 @@ class SessionStore(Protocol):
         ...
 
     def complete_idempotency_key(
-        self,
-        key: str,
-        fingerprint: str,
-        status: int,
-        body: str,
-        ttl_seconds: int,
-        session_id: str | None = None,
-    ) -> bool:
-        """Keep the answer under the key. An answer about a session (`session_id`) is deleted
-        with the session, and is not kept (False, nothing written) once the session is gone or
-        being deleted."""
-        ...
+        self, key: str, fingerprint: str, status: int, body: str, ttl_seconds: int
+    ) -> None: ...
 
     def release_idempotency_key(self, key: str) -> None:
         """Forget a claim whose request failed in a way the client should retry (5xx)."""
@@ -172,7 +160,7 @@ def audit_entry_ulid(new: NewAuditEntry) -> "ULID":
     """The ULID its writer chose for the entry (so a retry writes the same item), or a new one."""
     from ulid import ULID
 
-    return ULID.from_str(new.entry_ulid) if new.entry_ulid else ULID()
+    return ULID.from_str(new.entry_id) if new.entry_id else ULID()
 
 
 def build_audit(
@@ -184,7 +172,7 @@ def build_audit(
         id=str(entry_ulid.to_uuid()),
         at=timestamp,
         expires_at=int((new.plan_created_at + retention).timestamp()),
-        **new.model_dump(exclude={"plan_created_at", "entry_ulid"}),
+        **new.model_dump(exclude={"plan_created_at", "entry_id"}),
     )
 
 
@@ -234,3 +222,17 @@ def apply_plan_changes(
         if getattr(changes, field) is not None:
             update[field] = getattr(changes, field)
     return plan.model_copy(update=update)
+
+
+ITEM_LIMIT_BYTES = 400 * 1024  # DynamoDB's largest item, 400 KB: names and values, in UTF-8
+
+
+def too_large(record: str, size_bytes: int | None = None) -> TooLargeToStore:
+    """The refusal of a record over the item limit, saying what it was and how large."""
+    size = f"about {math.ceil(size_bytes / 1024)} KB; " if size_bytes else ""
+    return TooLargeToStore(
+        f"The {record} is too large to store ({size}the session store keeps at most 400 KB a "
+        "record).",
+        record=record,
+        size_bytes=size_bytes,
+    )

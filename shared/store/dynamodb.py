@@ -7,8 +7,6 @@
 | status  | PLAN#<plan_id>        | STATUS      |
 | audit   | PLAN#<plan_id>        | AUDIT#<ulid>|
 | link    | SESSION#<session_id>  | PLAN#<id>   |
-| answer  | IDEMPOTENCY#<key>     | META        |
-| pointer | SESSION#<session_id>  | IDEM#<key>  |
 
 Session items also carry the keys of the owner index (template.yaml), which lists a person's
 sessions newest activity first: `session_owner` (the user id) and `session_activity` (the last
@@ -22,8 +20,7 @@ A plan's audit entries sit in its partition too (append-only Puts, each carrying
 they outlive the plan item and the session when those are deleted. A session lists its plans by
 link items in its own partition, written (and renewed) with each write of the plan, so deleting
 a session finds every plan of it with the one Query that finds its messages (plans stored
-before link items existed are found there too, by the plan ids in its messages' metadata), and
-the answers kept for Idempotency-Keys of requests about it, by pointer items written with them.
+before link items existed are found there too, by the plan ids in its messages' metadata).
 
 A running plan's status snapshot sits in the plan's partition, so a poll reads the plan and its
 snapshot with one Query; the refresher claims it with a conditional Put (a lease, the last
@@ -52,6 +49,7 @@ from shared.store.base import (
     message_sort_key,
     new_message_id,
     session_activity_key,
+    too_large,
 )
 from shared.store.cursor import decode_cursor, decode_session_cursor, encode_cursor
 from shared.store.records import (
@@ -345,9 +343,6 @@ def _snapshot_from_item(plan_id: str, item: dict) -> StatusSnapshot:
     )
 
 
-IDEMPOTENCY_POINTER = "IDEM#"  # SESSION#<id>/IDEM#<key>: an answer kept about the session
-
-
 def _idempotency_key(key: str) -> dict:
     return {"PK": _s(f"IDEMPOTENCY#{key}"), "SK": _s("META")}
 
@@ -379,14 +374,35 @@ def _item_too_large(error: ClientError) -> bool:
     )
 
 
+def _item_size(item: dict) -> int:
+    """An item's size as DynamoDB counts it against 400 KB: each attribute's name and value in
+    UTF-8 (a number counted by its digits, a little over what DynamoDB counts)."""
+    return sum(
+        len(name.encode()) + len(str(next(iter(value.values()))).encode())
+        for name, value in item.items()
+    )
+
+
+def _item_name(item: dict) -> str:
+    """What an item of the table holds, in words (see the module's table)."""
+    partition, sort = item["PK"]["S"], item["SK"]["S"]
+    if sort.startswith("MSG#"):
+        return "message"
+    if sort.startswith("AUDIT#"):
+        return "audit entry"
+    if sort.startswith("PLAN#"):
+        return "plan link"
+    if partition.startswith("PLAN#"):
+        return "plan with its revision diff" if "diff" in item else "plan"
+    return "session"
+
+
 def _store_error(error: Exception) -> Exception:
     """Map a botocore failure to the domain error the HTTP edge understands."""
     if isinstance(error, ClientError):
         code = error.response.get("Error", {}).get("Code", "")
         if _item_too_large(error):
-            return TooLargeToStore(
-                "Too large to store: a record is over the session store's 400 KB item limit."
-            )
+            return too_large("record")
         if code == "ConditionalCheckFailedException":
             return ConcurrentChange("The session changed while this request was being handled.")
         if code == "TransactionCanceledException":
@@ -528,13 +544,9 @@ class DynamoDBSessionStore:
             else:
                 self._call("transact_write_items", TransactItems=writes)
         except TooLargeToStore as error:
-            if new_plan is None:
-                raise
-            size = len(json.dumps(new_plan.plan)) // 1000
-            raise TooLargeToStore(
-                f"The plan is too large to store (about {size} KB; the session store keeps at "
-                "most 400 KB a record): ask for a plan with fewer or smaller steps."
-            ) from error
+            # DynamoDB does not say which item: the largest one sent is the one over.
+            item = max((write["Put"]["Item"] for write in writes), key=_item_size)
+            raise too_large(_item_name(item), _item_size(item)) from error
         return updated, added
 
     def list_messages(
@@ -618,14 +630,13 @@ class DynamoDBSessionStore:
         return plan, snapshot
 
     def _query_all(self, **query: Any) -> list[dict]:
-        """Every item a Query finds, page after page (a page stops at 1 MB read)."""
-        items: list[dict] = []
-        while True:
-            answer = self._call("query", TableName=self._table, **query)
-            items += answer.get("Items", [])
-            if "LastEvaluatedKey" not in answer:
-                return items
-            query["ExclusiveStartKey"] = answer["LastEvaluatedKey"]
+        """Every item a Query finds, page after page (a page stops at 1 MB read): botocore's
+        Query paginator, one call a page."""
+        pages = self._client.get_paginator("query").paginate(TableName=self._table, **query)
+        try:
+            return [item for page in pages for item in page.get("Items", [])]
+        except (ClientError, BotoCoreError) as error:
+            raise _store_error(error) from error
 
     def append_audit(self, entry: NewAuditEntry) -> None:
         entry_ulid = audit_entry_ulid(entry)
@@ -635,7 +646,7 @@ class DynamoDBSessionStore:
                        Item=_audit_item(record, audit_sort_key(entry_ulid)),
                        ConditionExpression="attribute_not_exists(PK)")  # fmt: skip
         except ConcurrentChange:
-            if entry.entry_ulid is None:
+            if entry.entry_id is None:
                 raise
             # Its writer's id is already stored: written before (a retry of one that went
             # through).
@@ -659,11 +670,11 @@ class DynamoDBSessionStore:
         items = self._query_all(
             KeyConditionExpression="PK = :pk",
             ExpressionAttributeValues={":pk": _s(f"SESSION#{session.session_id}")},
-            ProjectionExpression="PK, SK, plan_id, #metadata, expires_at",
+            ProjectionExpression="PK, SK, plan_id, #metadata",
             ExpressionAttributeNames={"#metadata": "metadata"},
             ConsistentRead=True,
         )
-        messages, links, answers = [], [], []
+        messages, links = [], []
         plan_ids = {session.current_plan_id} - {None}
         for item in items:
             key = {"PK": item["PK"], "SK": item["SK"]}
@@ -674,23 +685,21 @@ class DynamoDBSessionStore:
             elif item["SK"]["S"].startswith("PLAN#"):
                 links.append(key)
                 plan_ids.add(item["plan_id"]["S"])
-            elif item["SK"]["S"].startswith(IDEMPOTENCY_POINTER):
-                links.append(key)
-                # The answer kept for an Idempotency-Key (what was said, the plan); an expired
-                # pointer's key may hold another request's answer since.
-                if self._live(item):
-                    answers.append(_idempotency_key(item["SK"]["S"][len(IDEMPOTENCY_POINTER) :]))
         plan_ids.discard(None)
         plans = [key for p in sorted(plan_ids) for key in (_plan_key(p), _status_key(p))]
-        # The links go after the plans and answers they find: a retry after a fault finds what
-        # is left.
-        self._delete_keys(plans + answers + messages)
+        # The links go after the plans they find: a retry after a fault finds what is left.
+        self._delete_keys(plans + messages)
         self._delete_keys(links)
         self._call("delete_item", TableName=self._table, Key=_session_key(session.session_id))
 
     def _delete_keys(self, keys: list[dict]) -> None:
         """BatchWriteItem, 25 deletes a call; what it leaves unprocessed (throttled) is sent
-        again a few times, then the delete is given up as a store fault (a retry finishes it)."""
+        again a few times, then the delete is given up as a store fault (a retry finishes it).
+
+        Not boto3's batch_writer, which does the same batching: it is on boto3's resource layer
+        (this store holds only a botocore client, and the functions do not import boto3), and
+        it sends unprocessed items again with no pause and no bound, so a throttled table would
+        hold the request until its time ran out instead of answering 503."""
         for start in range(0, len(keys), BATCH_WRITE_LIMIT):
             chunk = keys[start : start + BATCH_WRITE_LIMIT]
             requests = [{"DeleteRequest": {"Key": key}} for key in chunk]
@@ -796,47 +805,17 @@ class DynamoDBSessionStore:
             raise _store_error(error) from error
 
     def complete_idempotency_key(
-        self,
-        key: str,
-        fingerprint: str,
-        status: int,
-        body: str,
-        ttl_seconds: int,
-        session_id: str | None = None,
-    ) -> bool:
-        expires_at = _n(expiry(timedelta(seconds=ttl_seconds)))
+        self, key: str, fingerprint: str, status: int, body: str, ttl_seconds: int
+    ) -> None:
         item = {
             **_idempotency_key(key),
             "fingerprint": _s(fingerprint),
             "status": _s("completed"),
             "response_status": _n(status),
             "response_body": _s(body),
-            "expires_at": expires_at,
+            "expires_at": _n(expiry(timedelta(seconds=ttl_seconds))),
         }
-        if session_id is None:
-            self._call("put_item", TableName=self._table, Item=item)
-            return True
-        # An answer about a session is found by its delete through a pointer in the session's
-        # partition, written with it, and only while the session is there and not being
-        # deleted (the delete marks it before its Query): one transaction, as one Put was.
-        pointer = {"PK": _s(f"SESSION#{session_id}"), "SK": _s(f"{IDEMPOTENCY_POINTER}{key}"),
-                   "expires_at": expires_at}  # fmt: skip
-        there = "attribute_exists(PK) AND attribute_not_exists(deleting)"
-        try:
-            self._client.transact_write_items(TransactItems=[
-                {"Put": {"TableName": self._table, "Item": item}},
-                {"Put": {"TableName": self._table, "Item": pointer}},
-                {"ConditionCheck": {"TableName": self._table, "Key": _session_key(session_id),
-                                    "ConditionExpression": there}},
-            ])  # fmt: skip
-        except ClientError as error:
-            reasons = [r.get("Code") for r in error.response.get("CancellationReasons", [])]
-            if reasons[2:3] == ["ConditionalCheckFailed"]:
-                return False
-            raise _store_error(error) from error
-        except BotoCoreError as error:
-            raise _store_error(error) from error
-        return True
+        self._call("put_item", TableName=self._table, Item=item)
 
     def release_idempotency_key(self, key: str) -> None:
         self._call("delete_item", TableName=self._table, Key=_idempotency_key(key))

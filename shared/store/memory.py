@@ -12,8 +12,9 @@ import uuid
 from datetime import datetime, timedelta
 
 from shared.errors import ConcurrentChange, Conflict
-from shared.models import ChatMessage
+from shared.models import ChatMessage, Model
 from shared.store.base import (
+    ITEM_LIMIT_BYTES,
     apply_plan_changes,
     apply_session_changes,
     audit_entry_ulid,
@@ -23,6 +24,7 @@ from shared.store.base import (
     message_sort_key,
     new_message_id,
     session_activity_key,
+    too_large,
 )
 from shared.store.cursor import decode_cursor, decode_session_cursor, encode_cursor
 from shared.store.records import (
@@ -41,6 +43,18 @@ from shared.store.records import (
     expiry,
     utcnow,
 )
+
+
+def _refuse_if_too_large(record: str, stored: Model) -> None:
+    """DynamoDB's 400 KB item limit, held here too so both stores refuse the same plans: the
+    record as JSON is about the size of its item (a plan is stored there as JSON text)."""
+    size = len(stored.model_dump_json().encode())
+    if size > ITEM_LIMIT_BYTES:
+        raise too_large(record, size)
+
+
+def _plan_name(plan: PlanRecord) -> str:
+    return "plan with its revision diff" if plan.diff is not None else "plan"
 
 
 def _atomic(method):
@@ -65,8 +79,6 @@ class InMemorySessionStore:
         self._messages: dict[str, dict[str, tuple[ChatMessage, int]]] = {}
         self._plans: dict[str, PlanRecord] = {}
         self._idempotency: dict[str, IdempotencyRecord] = {}
-        # Per session: the keys of the answers kept about it (deleted with it).
-        self._answers_about: dict[str, set[str]] = {}
         # Per plan: its status snapshot, the refresh lease (token, until) and the expiry.
         self._snapshots: dict[str, tuple[StatusSnapshot, str | None, datetime | None, int]] = {}
         # Per plan: its audit entries by sort key, each with its expiry.
@@ -107,6 +119,14 @@ class InMemorySessionStore:
         plan_update: tuple[PlanRecord, PlanChanges] | None = None,
         audit: list[NewAuditEntry] | tuple[NewAuditEntry, ...] = (),
     ) -> tuple[SessionRecord, list[ChatMessage]]:
+        # DynamoDB refuses an item over its limit before it checks a condition; so does this.
+        # Sessions and audit entries are small whatever a plan holds: not measured.
+        for new in messages:
+            _refuse_if_too_large("message", new)
+        if new_plan is not None:
+            _refuse_if_too_large(_plan_name(new_plan), new_plan)
+        if plan_update is not None:
+            _refuse_if_too_large(_plan_name(plan_update[0]), apply_plan_changes(*plan_update))
         # Check every condition first, then write: all or nothing.
         current = self.get_session(session.session_id)
         if current is None or current.version != session.version:
@@ -172,8 +192,6 @@ class InMemorySessionStore:
         for plan_id in [p for p, r in self._plans.items() if r.session_id == session.session_id]:
             del self._plans[plan_id]
             self._snapshots.pop(plan_id, None)  # the audit entries stay
-        for key in self._answers_about.pop(session.session_id, set()):
-            self._idempotency.pop(key, None)
         self._messages.pop(session.session_id, None)
         self._message_keys.pop(session.session_id, None)
         self._sessions.pop(session.session_id, None)
@@ -192,9 +210,7 @@ class InMemorySessionStore:
         return StoredPage(messages=page, next_cursor=next_cursor)
 
     @_atomic
-    def list_sessions(
-        self, user_id: str, *, limit: int, cursor: str | None = None
-    ) -> SessionPage:
+    def list_sessions(self, user_id: str, *, limit: int, cursor: str | None = None) -> SessionPage:
         after = decode_session_cursor(cursor) if cursor else None
         keyed = sorted(
             (
@@ -217,9 +233,7 @@ class InMemorySessionStore:
         return plan if plan is not None and self._live(plan.expires_at) else None
 
     @_atomic
-    def get_plan_with_status(
-        self, plan_id: str
-    ) -> tuple[PlanRecord | None, StatusSnapshot | None]:
+    def get_plan_with_status(self, plan_id: str) -> tuple[PlanRecord | None, StatusSnapshot | None]:
         held = self._snapshots.get(plan_id)
         snapshot = held[0] if held is not None and self._live(held[3]) else None
         return self.get_plan(plan_id), snapshot
@@ -268,24 +282,12 @@ class InMemorySessionStore:
 
     @_atomic
     def complete_idempotency_key(
-        self,
-        key: str,
-        fingerprint: str,
-        status: int,
-        body: str,
-        ttl_seconds: int,
-        session_id: str | None = None,
-    ) -> bool:
-        if session_id is not None:
-            session = self.get_session(session_id)
-            if session is None or session.deleting:
-                return False
-            self._answers_about.setdefault(session_id, set()).add(key)
+        self, key: str, fingerprint: str, status: int, body: str, ttl_seconds: int
+    ) -> None:
         self._idempotency[key] = IdempotencyRecord(
             key=key, fingerprint=fingerprint, status="completed", response_status=status,
             response_body=body, expires_at=expiry(timedelta(seconds=ttl_seconds)),
         )  # fmt: skip
-        return True
 
     @_atomic
     def release_idempotency_key(self, key: str) -> None:

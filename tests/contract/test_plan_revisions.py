@@ -1,5 +1,6 @@
-"""A revision is stored with its link and its diff, and keeps them through later plan updates: on
-the in-memory store, moto and DynamoDB Local."""
+"""A revision is stored with its link and its diff, and keeps them through later plan updates; a
+record over DynamoDB's 400 KB item is refused, told as what it was and how large: on the
+in-memory store (which checks the same limit), moto and DynamoDB Local."""
 
 import uuid
 
@@ -101,15 +102,44 @@ def test_a_revision_changing_every_long_parameter_is_stored_with_its_diff(store)
     assert store.get_session(session.session_id).current_plan_id == second.plan_id
 
 
-def test_a_plan_over_the_item_limit_is_refused_as_too_large_not_as_unavailable(store, backend):
-    if backend == "memory":
-        pytest.skip("the in-memory store has no item size limit")
+ITEM_LIMIT = 400 * 1024  # DynamoDB's 400 KB, in bytes
+
+
+def _quoted_kb(message: str) -> int:
+    return int(message.split("(about ", 1)[1].split(" KB", 1)[0])
+
+
+def test_a_plan_over_the_item_limit_is_refused_as_too_large_not_as_unavailable(store):
+    # The in-memory store checks the same limit (the record as JSON), so this runs on all three.
     session = store.create_session("alice")
     huge = _plan(session)
     huge.plan = {"tasks": _long_steps("a", count=27), "complexity_level": "simple"}
     with pytest.raises(TooLargeToStore) as refused:
         store.save(session, changes=SessionChanges(current_plan_id=huge.plan_id), new_plan=huge)
     assert refused.value.status != 503
-    assert refused.value.message.startswith("The plan is too large to store (about 463 KB")
+    assert refused.value.record == "plan"
+    assert refused.value.message.startswith("The plan is too large to store (about ")
+    assert 450 <= _quoted_kb(refused.value.message) <= 460  # 27 steps of 17,000 characters
+    assert "ask" not in refused.value.message.lower()  # what to do is the use case's to say
     assert store.get_plan(huge.plan_id) is None
     assert store.get_session(session.session_id).current_plan_id is None
+
+
+def test_a_plan_that_its_diff_takes_over_the_limit_is_told_with_the_size_sent(store):
+    # The plan alone is under 400 KB; with the diff stored beside it, the record is over.
+    session = store.create_session("alice")
+    first = _plan(session)
+    session, _ = store.save(session, new_plan=first)
+    second = _plan(session, revision=2, previous_plan_id=first.plan_id)
+    second.plan = {"tasks": _long_steps("b", count=22), "complexity_level": "simple"}
+    assert len(second.plan["tasks"]) * 17_000 < ITEM_LIMIT
+    summary = StepSummary(name="s" * 2_000, work_type="deployment", estimated_duration="~1 min")
+    second.diff = PlanDiff(
+        previous_plan_id=first.plan_id, previous_revision=1, added=[summary] * 20
+    )
+    with pytest.raises(TooLargeToStore) as refused:
+        _save_revision(store, session, first, second)
+    assert refused.value.record == "plan with its revision diff"
+    assert _quoted_kb(refused.value.message) > 400
+    assert store.get_plan(second.plan_id) is None
+    assert store.get_plan(first.plan_id).state == first.state

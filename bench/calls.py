@@ -86,10 +86,13 @@ MIN_DYNAMODB = {
     "delete session": {
         "GetItem": 1, "PutItem": 1, "Query": 1, "BatchWriteItem": 2, "DeleteItem": 1
     },  # fmt: skip
-    # With the key: + a conditional Put that claims it and + a Put of the answer once it is
-    # known (it could only ride in the turn's last transaction if the use case built the HTTP
-    # answer itself). Informational rows: the key is optional.
-    "chat + Idempotency-Key": {"GetItem": 1, "PutItem": 2, "TransactWriteItems": 2},
+    # With the key: + a conditional Put that claims it and + the answer once it is known (it
+    # could only ride in the turn's last transaction if the use case built the HTTP answer
+    # itself). The answer is about a session, so it is one transaction, not a Put: the answer,
+    # a pointer in the session's partition (its delete finds the answer by the one Query it
+    # makes anyway) and a check that the session is there and not being deleted. The same
+    # number of calls. Informational rows: the key is optional.
+    "chat + Idempotency-Key": {"GetItem": 1, "PutItem": 1, "TransactWriteItems": 3},
     # A replay: the claim finds the stored answer, and a GetItem checks the session is still
     # there (an answer about a deleted session is not given again).
     "chat + same key (replay)": {"PutItem": 1, "GetItem": 1},

@@ -83,6 +83,11 @@ class SessionSummary(Model):
     status: SessionStatus
     current_request_id: str | None = None
     current_plan_id: str | None = None
+    deleting: bool = Field(
+        default=False,
+        description="A delete of it stopped half way (a store fault): it is gone for everything "
+        "but the list; DELETE it again to finish",
+    )
 
 
 class ChatSession(SessionSummary):
@@ -191,7 +196,9 @@ class DashboardPlanView(Model):
         "that expired (also once rejected or replaced since): when it did",
     )
     expired: bool = Field(
-        default=False, description="Waited too long: it can only be modified (a fresh plan)"
+        default=False,
+        description="Waited for approval too long: it can no longer be approved, only rejected or "
+        "modified (a fresh plan); stays true once it was seen expired",
     )
     revision: int = Field(description="1 for a plan made from a request; +1 per modification")
     previous_plan_id: str | None = Field(default=None, description="The plan this one replaces")

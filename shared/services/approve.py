@@ -29,7 +29,7 @@ from shared.services.context import Context
 from shared.services.execution import cancel_all
 from shared.services.expiry import expired_error, is_expired, with_recorded_expiry
 from shared.services.loading import load_session, load_session_plan
-from shared.services.replies import say, view
+from shared.services.replies import comment_metadata, say, view, with_comment
 from shared.services.retries import on_concurrent_change, on_store_fault
 from shared.services.rules import claim_is_stale, require_current_pending_plan
 from shared.store.base import SessionStore, apply_plan_changes
@@ -149,8 +149,8 @@ def settle_approval(
         asked = plan.approval_request or ApprovalRequest(actor=audit.SYSTEM)
         settled, _ = ctx.store.save(
             session, plan_update=(plan, changes),
-            messages=[say(audit.with_comment(UNTRACKED, asked.comment), plan_id=plan.plan_id,
-                          outcome="untracked", **audit.comment_metadata(asked.comment))],
+            messages=[say(with_comment(UNTRACKED, asked.comment), plan_id=plan.plan_id,
+                          outcome="untracked", **comment_metadata(asked.comment))],
             audit=[audit.entry(plan, "approved", asked.actor, comment=asked.comment,
                                outcome=SETTLED_UNTRACKED)],
         )  # fmt: skip
@@ -280,7 +280,7 @@ def _record_dispatch(
     def save() -> PlanRecord:
         session, plan = current
         try:
-            noted = audit.comment_metadata(decision.comment)
+            noted = comment_metadata(decision.comment)
             store.save(
                 session, plan_update=(plan, changes),
                 messages=[say(reply, plan_id=plan.plan_id, **noted)], audit=[decision],
@@ -360,7 +360,7 @@ def approve(
         dispatch_status=dispatch_status,
         approved_at=utcnow(),
     )
-    reply = audit.with_comment(_approval_reply(tasks, dispatch_status, answer), comment)
+    reply = with_comment(_approval_reply(tasks, dispatch_status, answer), comment)
     decision = decision.model_copy(update={"outcome": _approved_outcome(tasks, dispatch_status)})
     executing = _record_dispatch(store, orchestrator, session, plan, changes, reply, decision)
     if dispatch_status == "untracked":

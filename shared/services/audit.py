@@ -44,13 +44,13 @@ def entry(
 def once(entry: NewAuditEntry) -> NewAuditEntry:
     """The entry with its id chosen now: every try to write it (retries, a fallback) writes the
     same item, so a write that went through but whose answer was lost is not recorded twice."""
-    return entry.model_copy(update={"entry_id": str(new_message_id())})
+    return entry.model_copy(update={"entry_ulid": str(new_message_id())})
 
 
 def is_recorded(store: SessionStore, entry: NewAuditEntry) -> bool:
     """Whether an entry made with `once` is stored already (an earlier try went through): one
     read of its item."""
-    if entry.entry_id is None:
+    if entry.entry_ulid is None:
         return False
     return store.get_audit_entry(entry.plan_id, audit_entry_ulid(entry)) is not None
 
@@ -58,15 +58,6 @@ def is_recorded(store: SessionStore, entry: NewAuditEntry) -> bool:
 def actor(ctx: Context, plan: PlanRecord) -> str:
     # Without an identity (local development only) the owner acts on their own plan.
     return ctx.caller.user_id or plan.user_id
-
-
-def with_comment(text: str, comment: str | None) -> str:
-    """A decision's line in the history, with the comment given with it."""
-    return f'{text} Comment: "{comment}"' if comment else text
-
-
-def comment_metadata(comment: str | None) -> dict:
-    return {"comment": comment} if comment else {}
 
 
 def get_audit(ctx: Context, plan_id: str) -> AuditTrail:

@@ -17,6 +17,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from shared.errors import Conflict, DashboardError
+from shared.ids import canonical_uuid
 from shared.services.context import Context
 
 HEADER = "Idempotency-Key"
@@ -65,11 +66,13 @@ def once(
     status: int,
     call: Callable[[], Any],
     replayable: Callable[[], object] | None = None,
+    session_id: str | None = None,
 ) -> Any:
     """`call()` at most once per caller and key: its result, or the `Replayed` first answer.
     `request`: the request's fingerprint; `status`: the status its success is answered with;
     `replayable`: raises when the first answer must no longer be given (what it showed has
-    been deleted since)."""
+    been deleted since); `session_id`: the session the request is about, whose delete also
+    removes the answer kept here (it repeats what the person said and the plan)."""
     if key is None:
         return call()
     store = ctx.store
@@ -98,12 +101,22 @@ def once(
     except BaseException:
         store.release_idempotency_key(scoped)
         raise
-    _complete(ctx, scoped, request, status, _json(result))
+    # Only a success is known to be about the caller's own session; an error's answer says
+    # nothing of it, and is kept as it is.
+    _complete(ctx, scoped, request, status, _json(result), canonical_uuid(session_id or ""))
     return result
 
 
-def _complete(ctx: Context, scoped: str, request: str, status: int, body: str) -> None:
+def _complete(
+    ctx: Context, scoped: str, request: str, status: int, body: str, session_id: str | None = None
+) -> None:
+    store = ctx.store
     try:
-        ctx.store.complete_idempotency_key(scoped, request, status, body, TTL_SECONDS)
+        if not store.complete_idempotency_key(
+            scoped, request, status, body, TTL_SECONDS, session_id=session_id
+        ):
+            # The session is being deleted or gone: nothing of it is kept, and a repeat finds
+            # that out again ("not found").
+            store.release_idempotency_key(scoped)
     except DashboardError:
         pass  # the work is done and answered; the key merely will not replay

@@ -25,7 +25,7 @@ from shared.services.context import Context
 from shared.services.execution import cancel_all, overall_status
 from shared.services.expiry import with_expiry, with_recorded_expiry
 from shared.services.loading import load_plan_with_status, load_session, load_session_plan
-from shared.services.replies import say, view
+from shared.services.replies import comment_metadata, say, view, with_comment
 from shared.services.retries import on_concurrent_change, on_store_fault
 from shared.services.rules import require_current_pending_plan
 from shared.services.snapshot import observe
@@ -137,9 +137,9 @@ def _record_rejection(
     when that write cannot be made (the session was deleted meanwhile, or the store keeps
     failing) the entry is appended by itself, as the trail outlives the session. The entry's id
     is chosen before the first try, so a try that went through unconfirmed is not repeated."""
-    text = audit.with_comment("The plan was rejected.", decision.comment)
+    text = with_comment("The plan was rejected.", decision.comment)
     message = say(f"{text} Send a new request whenever you like.", plan_id=plan.plan_id,
-                  outcome="rejected", **audit.comment_metadata(decision.comment))  # fmt: skip
+                  outcome="rejected", **comment_metadata(decision.comment))  # fmt: skip
     current = [session]
 
     @on_store_fault
@@ -291,10 +291,10 @@ def _record_abort(
     poll saw the cancelled steps), the person's abort is still recorded, once: a concurrent
     abort may have done that already."""
     who = audit.actor(ctx, plan)
-    text = audit.with_comment(f"Aborted. {cancelled} step(s) cancelled, {finished} had already "
-                              f"finished (by {who} at {utcnow():%H:%M:%S} UTC).", comment)
+    text = with_comment(f"Aborted. {cancelled} step(s) cancelled, {finished} had already "
+                        f"finished (by {who} at {utcnow():%H:%M:%S} UTC).", comment)  # fmt: skip
     message = say(text, plan_id=plan.plan_id, outcome="aborted", by=who, cancelled=cancelled,
-                  already_finished=finished, **audit.comment_metadata(comment))  # fmt: skip
+                  already_finished=finished, **comment_metadata(comment))  # fmt: skip
     outcome = f"aborted: {cancelled} cancelled, {finished} finished"
     decision = audit.entry(plan, "aborted", who, comment=comment, outcome=outcome)
     current = [session, plan]

@@ -14,3 +14,13 @@ def view(
 
 def say(text: str, **metadata) -> NewMessage:
     return NewMessage(role="assistant", content=text, metadata=metadata or None)
+
+
+def with_comment(text: str, comment: str | None) -> str:
+    """A decision's line in the history, with the comment given with it."""
+    return f'{text} Comment: "{comment}"' if comment else text
+
+
+def comment_metadata(comment: str | None) -> dict:
+    """The decision's message metadata: its comment, when one was given."""
+    return {"comment": comment} if comment else {}

@@ -23,6 +23,7 @@ def session_summary(record: SessionRecord) -> SessionSummary:
         status=record.status,
         current_request_id=record.current_request_id,
         current_plan_id=record.current_plan_id,
+        deleting=record.deleting,
     )
 
 
@@ -83,8 +84,11 @@ def list_sessions(ctx: Context, *, cursor: str | None, limit: int | None) -> Ses
             raise Unauthenticated("Sign in to use the dashboard.")
         owner = ANONYMOUS
     page = ctx.store.list_sessions(owner, limit=limit or SESSIONS_PAGE_SIZE, cursor=cursor)
-    live = [r for r in page.sessions if not r.deleting]  # a delete that stopped half way
-    return SessionList(sessions=[session_summary(r) for r in live], next_cursor=page.next_cursor)
+    # A session whose delete stopped half way is listed, marked `deleting`: the list is where
+    # the person finds it to finish the delete (it is gone for everything else).
+    return SessionList(
+        sessions=[session_summary(r) for r in page.sessions], next_cursor=page.next_cursor
+    )
 
 
 def delete_session(ctx: Context, session_id: str) -> None:

@@ -57,7 +57,7 @@ class SessionStore(Protocol):
     def append_audit(self, entry: NewAuditEntry) -> None:
         """Append one audit entry by itself (never over another): for a decision that stands
         although its session is gone (deleted meanwhile), as the trail outlives the session.
-        An entry whose `entry_id` is already stored is not written again (a no-op)."""
+        An entry whose `entry_ulid` is already stored is not written again (a no-op)."""
         ...
 
     def list_audit(self, plan_id: str) -> list[AuditRecord]:
@@ -71,10 +71,10 @@ class SessionStore(Protocol):
         ...
 
     def delete_session(self, session: SessionRecord) -> None:
-        """Remove the session, its messages, its plans and their status snapshots, but not their
-        audit entries; the session item goes last. The session must be marked `deleting` first
-        (a save), so nothing writes to it meanwhile; a call that fails half way is finished by
-        calling again."""
+        """Remove the session, its messages, its plans and their status snapshots, and the answers
+        kept about it for Idempotency-Keys, but not the audit entries; the session item goes
+        last. The session must be marked `deleting` first (a save), so nothing writes to it
+        meanwhile; a call that fails half way is finished by calling again."""
         ...
 
     def list_messages(
@@ -117,8 +117,18 @@ class SessionStore(Protocol):
         ...
 
     def complete_idempotency_key(
-        self, key: str, fingerprint: str, status: int, body: str, ttl_seconds: int
-    ) -> None: ...
+        self,
+        key: str,
+        fingerprint: str,
+        status: int,
+        body: str,
+        ttl_seconds: int,
+        session_id: str | None = None,
+    ) -> bool:
+        """Keep the answer under the key. An answer about a session (`session_id`) is deleted
+        with the session, and is not kept (False, nothing written) once the session is gone or
+        being deleted."""
+        ...
 
     def release_idempotency_key(self, key: str) -> None:
         """Forget a claim whose request failed in a way the client should retry (5xx)."""
@@ -160,7 +170,7 @@ def audit_entry_ulid(new: NewAuditEntry) -> "ULID":
     """The ULID its writer chose for the entry (so a retry writes the same item), or a new one."""
     from ulid import ULID
 
-    return ULID.from_str(new.entry_id) if new.entry_id else ULID()
+    return ULID.from_str(new.entry_ulid) if new.entry_ulid else ULID()
 
 
 def build_audit(
@@ -172,7 +182,7 @@ def build_audit(
         id=str(entry_ulid.to_uuid()),
         at=timestamp,
         expires_at=int((new.plan_created_at + retention).timestamp()),
-        **new.model_dump(exclude={"plan_created_at", "entry_id"}),
+        **new.model_dump(exclude={"plan_created_at", "entry_ulid"}),
     )
 
 

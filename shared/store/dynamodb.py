@@ -7,6 +7,8 @@
 | status  | PLAN#<plan_id>        | STATUS      |
 | audit   | PLAN#<plan_id>        | AUDIT#<ulid>|
 | link    | SESSION#<session_id>  | PLAN#<id>   |
+| answer  | IDEMPOTENCY#<key>     | META        |
+| pointer | SESSION#<session_id>  | IDEM#<key>  |
 
 Session items also carry the keys of the owner index (template.yaml), which lists a person's
 sessions newest activity first: `session_owner` (the user id) and `session_activity` (the last
@@ -20,7 +22,8 @@ A plan's audit entries sit in its partition too (append-only Puts, each carrying
 they outlive the plan item and the session when those are deleted. A session lists its plans by
 link items in its own partition, written (and renewed) with each write of the plan, so deleting
 a session finds every plan of it with the one Query that finds its messages (plans stored
-before link items existed are found there too, by the plan ids in its messages' metadata).
+before link items existed are found there too, by the plan ids in its messages' metadata), and
+the answers kept for Idempotency-Keys of requests about it, by pointer items written with them.
 
 A running plan's status snapshot sits in the plan's partition, so a poll reads the plan and its
 snapshot with one Query; the refresher claims it with a conditional Put (a lease, the last
@@ -343,6 +346,9 @@ def _snapshot_from_item(plan_id: str, item: dict) -> StatusSnapshot:
     )
 
 
+IDEMPOTENCY_POINTER = "IDEM#"  # SESSION#<id>/IDEM#<key>: an answer kept about the session
+
+
 def _idempotency_key(key: str) -> dict:
     return {"PK": _s(f"IDEMPOTENCY#{key}"), "SK": _s("META")}
 
@@ -646,7 +652,7 @@ class DynamoDBSessionStore:
                        Item=_audit_item(record, audit_sort_key(entry_ulid)),
                        ConditionExpression="attribute_not_exists(PK)")  # fmt: skip
         except ConcurrentChange:
-            if entry.entry_id is None:
+            if entry.entry_ulid is None:
                 raise
             # Its writer's id is already stored: written before (a retry of one that went
             # through).
@@ -670,11 +676,11 @@ class DynamoDBSessionStore:
         items = self._query_all(
             KeyConditionExpression="PK = :pk",
             ExpressionAttributeValues={":pk": _s(f"SESSION#{session.session_id}")},
-            ProjectionExpression="PK, SK, plan_id, #metadata",
+            ProjectionExpression="PK, SK, plan_id, #metadata, expires_at",
             ExpressionAttributeNames={"#metadata": "metadata"},
             ConsistentRead=True,
         )
-        messages, links = [], []
+        messages, links, answers = [], [], []
         plan_ids = {session.current_plan_id} - {None}
         for item in items:
             key = {"PK": item["PK"], "SK": item["SK"]}
@@ -685,10 +691,17 @@ class DynamoDBSessionStore:
             elif item["SK"]["S"].startswith("PLAN#"):
                 links.append(key)
                 plan_ids.add(item["plan_id"]["S"])
+            elif item["SK"]["S"].startswith(IDEMPOTENCY_POINTER):
+                links.append(key)
+                # The answer kept for an Idempotency-Key (what was said, the plan); an expired
+                # pointer's key may hold another request's answer since.
+                if self._live(item):
+                    answers.append(_idempotency_key(item["SK"]["S"][len(IDEMPOTENCY_POINTER) :]))
         plan_ids.discard(None)
         plans = [key for p in sorted(plan_ids) for key in (_plan_key(p), _status_key(p))]
-        # The links go after the plans they find: a retry after a fault finds what is left.
-        self._delete_keys(plans + messages)
+        # The links go after the plans and answers they find: a retry after a fault finds what
+        # is left.
+        self._delete_keys(plans + answers + messages)
         self._delete_keys(links)
         self._call("delete_item", TableName=self._table, Key=_session_key(session.session_id))
 
@@ -805,17 +818,47 @@ class DynamoDBSessionStore:
             raise _store_error(error) from error
 
     def complete_idempotency_key(
-        self, key: str, fingerprint: str, status: int, body: str, ttl_seconds: int
-    ) -> None:
+        self,
+        key: str,
+        fingerprint: str,
+        status: int,
+        body: str,
+        ttl_seconds: int,
+        session_id: str | None = None,
+    ) -> bool:
+        expires_at = _n(expiry(timedelta(seconds=ttl_seconds)))
         item = {
             **_idempotency_key(key),
             "fingerprint": _s(fingerprint),
             "status": _s("completed"),
             "response_status": _n(status),
             "response_body": _s(body),
-            "expires_at": _n(expiry(timedelta(seconds=ttl_seconds))),
+            "expires_at": expires_at,
         }
-        self._call("put_item", TableName=self._table, Item=item)
+        if session_id is None:
+            self._call("put_item", TableName=self._table, Item=item)
+            return True
+        # An answer about a session is found by its delete through a pointer in the session's
+        # partition, written with it, and only while the session is there and not being
+        # deleted (the delete marks it before its Query): one transaction, as one Put was.
+        pointer = {"PK": _s(f"SESSION#{session_id}"), "SK": _s(f"{IDEMPOTENCY_POINTER}{key}"),
+                   "expires_at": expires_at}  # fmt: skip
+        there = "attribute_exists(PK) AND attribute_not_exists(deleting)"
+        try:
+            self._client.transact_write_items(TransactItems=[
+                {"Put": {"TableName": self._table, "Item": item}},
+                {"Put": {"TableName": self._table, "Item": pointer}},
+                {"ConditionCheck": {"TableName": self._table, "Key": _session_key(session_id),
+                                    "ConditionExpression": there}},
+            ])  # fmt: skip
+        except ClientError as error:
+            reasons = [r.get("Code") for r in error.response.get("CancellationReasons", [])]
+            if reasons[2:3] == ["ConditionalCheckFailed"]:
+                return False
+            raise _store_error(error) from error
+        except BotoCoreError as error:
+            raise _store_error(error) from error
+        return True
 
     def release_idempotency_key(self, key: str) -> None:
         self._call("delete_item", TableName=self._table, Key=_idempotency_key(key))

@@ -79,6 +79,8 @@ class InMemorySessionStore:
         self._messages: dict[str, dict[str, tuple[ChatMessage, int]]] = {}
         self._plans: dict[str, PlanRecord] = {}
         self._idempotency: dict[str, IdempotencyRecord] = {}
+        # Per session: the keys of the answers kept about it (deleted with it).
+        self._answers_about: dict[str, set[str]] = {}
         # Per plan: its status snapshot, the refresh lease (token, until) and the expiry.
         self._snapshots: dict[str, tuple[StatusSnapshot, str | None, datetime | None, int]] = {}
         # Per plan: its audit entries by sort key, each with its expiry.
@@ -192,6 +194,8 @@ class InMemorySessionStore:
         for plan_id in [p for p, r in self._plans.items() if r.session_id == session.session_id]:
             del self._plans[plan_id]
             self._snapshots.pop(plan_id, None)  # the audit entries stay
+        for key in self._answers_about.pop(session.session_id, set()):
+            self._idempotency.pop(key, None)
         self._messages.pop(session.session_id, None)
         self._message_keys.pop(session.session_id, None)
         self._sessions.pop(session.session_id, None)
@@ -282,12 +286,24 @@ class InMemorySessionStore:
 
     @_atomic
     def complete_idempotency_key(
-        self, key: str, fingerprint: str, status: int, body: str, ttl_seconds: int
-    ) -> None:
+        self,
+        key: str,
+        fingerprint: str,
+        status: int,
+        body: str,
+        ttl_seconds: int,
+        session_id: str | None = None,
+    ) -> bool:
+        if session_id is not None:
+            session = self.get_session(session_id)
+            if session is None or session.deleting:
+                return False
+            self._answers_about.setdefault(session_id, set()).add(key)
         self._idempotency[key] = IdempotencyRecord(
             key=key, fingerprint=fingerprint, status="completed", response_status=status,
             response_body=body, expires_at=expiry(timedelta(seconds=ttl_seconds)),
         )  # fmt: skip
+        return True
 
     @_atomic
     def release_idempotency_key(self, key: str) -> None:

@@ -146,10 +146,11 @@ class NewAuditEntry(Model):
     outcome: str | None = None
     revision: int | None = None
     previous_plan_id: str | None = None
-    # The entry's ULID, when its writer chose it before the first try: every retry (and a
+    # The entry's ULID (its item's AUDIT#<ulid> key; the stored AuditEntry.id is the same ULID
+    # in UUID form), when its writer chose it before the first try: every retry (and a
     # fallback write) then writes the same item, and a repeat of one that went through is a
     # no-op. None: the store picks one.
-    entry_id: str | None = None
+    entry_ulid: str | None = None
 
 
 class AuditRecord(AuditEntry):

@@ -88,6 +88,7 @@ def perform(
             operation.status_code,
             lambda: operation.call(ctx, **inputs),
             replayable,
+            session_id,
         )
     if isinstance(result, idempotency.Replayed):
         return Answer(result.body, {"Idempotent-Replayed": "true"}, result.status)

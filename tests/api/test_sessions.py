@@ -76,8 +76,9 @@ async def test_sessions_are_listed_newest_activity_first_page_by_page(dashboard:
     assert chatted["last_activity"] > chatted["created_at"]
     assert set(chatted) == {
         "session_id", "user_id", "created_at", "last_activity", "status",
-        "current_request_id", "current_plan_id",
+        "current_request_id", "current_plan_id", "deleting",
     }  # fmt: skip
+    assert chatted["deleting"] is False
 
 
 async def test_a_person_without_sessions_gets_an_empty_list(dashboard: Dashboard):

@@ -193,7 +193,7 @@ def test_an_entry_whose_id_its_writer_chose_is_written_once_however_often_it_is_
     """A decision's entry tried again after a write that went through unconfirmed (a lost
     answer): the repeat in a transaction fails whole, and appended by itself is a no-op."""
     session, plan = session_with_plan(store)
-    rejected = entry(plan, "rejected", comment="not now", entry_id=str(new_message_id()))
+    rejected = entry(plan, "rejected", comment="not now", entry_ulid=str(new_message_id()))
     session, _ = store.save(session, audit=[rejected])
 
     with pytest.raises(Conflict):
@@ -208,7 +208,7 @@ def test_an_entry_whose_id_its_writer_chose_is_written_once_however_often_it_is_
         ("rejected", "not now"),
         ("rejected", "another decision"),
     ]
-    assert trail[1].id == str(ULID.from_str(rejected.entry_id).to_uuid())
+    assert trail[1].id == str(ULID.from_str(rejected.entry_ulid).to_uuid())
     assert [m.content for m in store.list_messages(session.session_id, limit=10).messages] == [
         "deploy web"
     ]
@@ -218,7 +218,7 @@ def test_an_entry_is_read_by_the_id_its_writer_chose(store):
     """Whether a decision's entry is stored already: one read of its item, not of the trail."""
     session, plan = session_with_plan(store)
     chosen = ULID()
-    rejected = entry(plan, "rejected", comment="not now", entry_id=str(chosen))
+    rejected = entry(plan, "rejected", comment="not now", entry_ulid=str(chosen))
     assert store.get_audit_entry(plan.plan_id, chosen) is None
 
     store.save(session, audit=[rejected])
@@ -272,3 +272,75 @@ def test_deleting_a_session_removes_plans_stored_before_link_items_existed(store
 
 def reply(text: str, **metadata) -> NewMessage:
     return NewMessage(role="assistant", content=text, metadata=metadata)
+
+
+def answer_about(store, session, key: str) -> bool:
+    """An answer to a request on `session` stored under the Idempotency-Key record `key`."""
+    assert store.claim_idempotency_key(key, "fp", 60) is None
+    return store.complete_idempotency_key(
+        key, "fp", 200, '{"said": "deploy payroll"}', 3600, session_id=session.session_id
+    )
+
+
+def test_deleting_a_session_removes_the_answers_stored_about_it(store):
+    """An answer kept for an Idempotency-Key repeats what the person said and the plan: it goes
+    with the session. Another session's answer stays."""
+    session, _ = session_with_plan(store)
+    other, _ = session_with_plan(store)
+    assert answer_about(store, session, "k-mine") is True
+    assert answer_about(store, other, "k-other") is True
+    session, _ = store.save(session, changes=SessionChanges(deleting=True))
+
+    store.delete_session(session)
+
+    assert store.claim_idempotency_key("k-mine", "fp", 60) is None  # nothing kept: a new claim
+    kept = store.claim_idempotency_key("k-other", "fp", 60)
+    assert (kept.status, kept.response_body) == ("completed", '{"said": "deploy payroll"}')
+
+
+def test_an_answer_about_a_session_being_deleted_or_gone_is_not_stored(store):
+    """A request that finishes while its session is being deleted (or after) keeps no answer:
+    the delete could no longer find it."""
+    session, _ = session_with_plan(store)
+    marked, _ = store.save(session, changes=SessionChanges(deleting=True))
+    assert answer_about(store, marked, "k-late") is False
+    assert store.claim_idempotency_key("k-late", "fp", 60).status == "in_progress"
+    store.delete_session(marked)
+    assert answer_about(store, marked, "k-later") is False
+
+
+@pytest.mark.parametrize(
+    "backend", ["moto", pytest.param("dynamodb_local", marks=pytest.mark.dynamodb_local)]
+)
+def test_after_a_delete_only_the_audit_items_of_the_session_remain(store):
+    """Read raw, as an operator would: nothing is left in the session's partition, only AUDIT#
+    items in its plans' partitions, and no stored answer about it."""
+    session, first = session_with_plan(store)
+    second = a_plan(session)
+    session, _ = store.save(
+        session,
+        changes=SessionChanges(current_plan_id=second.plan_id),
+        messages=[user("also run the tests"), reply("Here is the updated plan.")],
+        new_plan=second,
+        plan_update=(first, PlanChanges(state="superseded")),
+        audit=[entry(second, "revised")],
+    )
+    lease = Lease(token="t", taken_at=utcnow(), interval=timedelta(seconds=2))
+    assert store.claim_status_refresh(second, None, lease)
+    assert answer_about(store, session, "k-chat") is True
+    session, _ = store.save(session, changes=SessionChanges(deleting=True))
+
+    store.delete_session(session)
+
+    def partition(pk: str) -> list[str]:
+        found = store._client.query(
+            TableName=store._table, KeyConditionExpression="PK = :pk",
+            ExpressionAttributeValues={":pk": {"S": pk}}, ConsistentRead=True,
+        )  # fmt: skip
+        return [item["SK"]["S"] for item in found["Items"]]
+
+    assert partition(f"SESSION#{session.session_id}") == []
+    for plan in (first, second):
+        left = partition(f"PLAN#{plan.plan_id}")
+        assert left and all(sk.startswith("AUDIT#") for sk in left), left
+    assert partition("IDEMPOTENCY#k-chat") == []

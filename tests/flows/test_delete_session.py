@@ -5,6 +5,7 @@ store fault is finished by the next one."""
 
 import pytest
 
+from shared.store.records import SessionChanges
 from tests.flows.test_store_faults import StoreFault
 
 DEPLOY = "build and deploy the api service to staging"
@@ -111,6 +112,36 @@ async def test_a_retry_with_the_same_key_gets_the_same_204(dashboard):
     assert again.headers["Idempotent-Replayed"] == "true"
 
 
+async def test_the_answers_kept_for_idempotency_keys_go_with_the_session(dashboard):
+    """An answer kept for an Idempotency-Key holds what the person said and the plan: deleting
+    the session removes it (a repeat was already refused; now nothing is kept either)."""
+    session_id = await dashboard.new_session()
+    said = {"headers": {"Idempotency-Key": "chat-1"}}
+    plan_id = (await dashboard.chat(session_id, DEPLOY, **said)).json()["plan"]["plan_id"]
+    decided = {"headers": {"Idempotency-Key": "reject-1"}}
+    assert (await dashboard.act(plan_id, "reject", session_id, **decided)).status_code == 200
+
+    assert (await delete(dashboard, session_id)).status_code == 204
+
+    for key in ("chat-1", "reject-1"):
+        # Nothing is kept under the key: another request with it is a new one (here a repeated
+        # delete: 404), not "this key was used for a different request" (422).
+        again = await delete(dashboard, session_id, **{"Idempotency-Key": key})
+        assert again.status_code == 404, again.text
+
+
+async def test_a_session_whose_delete_stopped_half_way_is_listed_until_it_is_finished(dashboard):
+    session_id, plans = await session_with_plans(dashboard)
+    record = dashboard.store.get_session(session_id)  # as a delete stopped after its mark
+    dashboard.store.save(record, changes=SessionChanges(deleting=True))
+
+    listed = (await get(dashboard, "/sessions")).json()["sessions"]
+    assert [(s["session_id"], s["deleting"]) for s in listed] == [(session_id, True)]
+    assert (await get(dashboard, f"/session/{session_id}")).status_code == 404
+    assert (await delete(dashboard, session_id)).status_code == 204
+    await assert_gone(dashboard, session_id, plans)
+
+
 @pytest.mark.parametrize(
     "dashboard", [pytest.param("dynamodb_local", marks=pytest.mark.dynamodb_local)], indirect=True
 )
@@ -132,6 +163,17 @@ async def test_a_delete_stopped_by_a_store_fault_is_finished_by_a_retry(dashboar
     else:  # marked: gone for everything but the delete that finishes it
         assert (await get(dashboard, f"/session/{session_id}")).status_code == 404
         assert (await dashboard.chat(session_id, DEPLOY)).status_code == 404
+        # The list still shows it, as being deleted, so the page can offer to finish the delete.
+        listed = (await get(dashboard, "/sessions")).json()["sessions"]
+        assert [s["deleting"] for s in listed if s["session_id"] == session_id] == [True]
+        # A plan not deleted yet stays readable to its owner (and only to them) until the retry:
+        # reading the session on every plan read to hide it would cost a GetItem each poll.
+        plans_left = operation == "BatchWriteItem" and nth == 1
+        for plan_id in plans:
+            assert (await get(dashboard, f"/plan/{plan_id}")).status_code == (
+                200 if plans_left else 404
+            )
+            assert (await get(dashboard, f"/plan/{plan_id}", user="bob")).status_code == 404
 
     retried = await delete(dashboard, session_id, **{"Idempotency-Key": "delete-2"})
 

@@ -58,8 +58,10 @@ def build_world(store) -> World:
     standin = create_standin()
     standin.state.store.settings.task_seconds = 0.05
     link = FaultyTransport(standin, upstream_text=UPSTREAM_TRACE)
+    # The stand-in answers in-process at once; the generous timeout only keeps a busy machine
+    # (the suite beside other work) from turning a slow answer into a 504 the test is not about.
     orchestrator = OrchestratorClient(
-        "http://orchestrator.test", transport=link, backoff_seconds=0, timeout=2
+        "http://orchestrator.test", transport=link, backoff_seconds=0, timeout=10
     )
     return World(store=store, link=link, orchestrator=orchestrator, standin=standin)
 

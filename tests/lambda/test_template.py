@@ -261,7 +261,7 @@ def test_deleting_is_limited_to_idempotency_records(function):
 def test_the_sessions_function_may_read_create_and_delete_sessions():
     assert dynamodb_actions("SessionsFunction") == {
         "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query", "dynamodb:DeleteItem",
-        "dynamodb:BatchWriteItem",
+        "dynamodb:BatchWriteItem", "dynamodb:ConditionCheckItem",
     }  # fmt: skip
     assert store_actions() <= dynamodb_actions("SessionsFunction")
 

@@ -12,7 +12,7 @@ import { confirmDialog } from "./dialog.js";
 import { refusedAsExpired, stopWatchingExpiry, watchExpiry } from "./expiry.js";
 import { hidePlan, renderPlan, updatePlan } from "./plan.js";
 import { followRun } from "./run.js";
-import { deleteSession } from "./session-delete.js";
+import { deleteAgain, deleteSession } from "./session-delete.js";
 import { renderSessions as showSessionList, sessionLabel } from "./session-list.js";
 import {
   byActivity,
@@ -89,6 +89,7 @@ function renderSessions() {
     openId: state.session?.session_id,
     fromApi: state.sessionsFromApi,
     hasMore: Boolean(state.sessionsCursor),
+    deleteAgain: (session, button) => deleteAgain(api, session, button, dropSession),
   });
 }
 
@@ -244,7 +245,8 @@ async function openSession(sessionId, { planId = null } = {}) {
     showError("Opening the session", error);
     if (error.status === 404) {
       forgetSession(state.identity, sessionId);
-      state.sessions = state.sessions.filter((s) => s.session_id !== sessionId);
+      // A session whose delete did not finish answers 404 too; it stays listed, to finish it.
+      state.sessions = state.sessions.filter((s) => s.session_id !== sessionId || s.deleting);
       closeSession(); // nothing of another identity's session stays on the screen
     }
     return;

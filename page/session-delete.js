@@ -3,6 +3,7 @@
 
 import { clearError, showError } from "./alert.js";
 import { confirmDialog } from "./dialog.js";
+import { sessionLabel } from "./session-list.js";
 
 const $ = (id) => document.getElementById(id);
 
@@ -20,20 +21,39 @@ export async function deleteSession(api, sessionId, onGone) {
     destructive: true,
   });
   if (!answer.confirmed) return;
+  const deleted = await sendDelete(api, sessionId, $("delete-session"), onGone);
+  if (!deleted) return;
+  $("session-note").textContent =
+    "Session deleted: its conversation and plans are gone; their audit trail is kept.";
+  $("session-title").focus();
+}
+
+/**
+ * Send the DELETE again for a session whose delete stopped half way (listed as "Deleting did not
+ * finish"): the person confirmed it once already.
+ */
+export async function deleteAgain(api, session, button, onGone) {
+  const deleted = await sendDelete(api, session.session_id, button, onGone);
+  if (!deleted) return;
+  // Said apart from the open session (which may be another one), naming the one deleted.
+  $("session-note").textContent = `${sessionLabel(session)}: deleted now. Its conversation ` +
+    "and plans are gone; their audit trail is kept.";
+  $("sessions-title").focus(); // its button is gone with it
+}
+
+/** DELETE the session with `button` disabled meanwhile; resolves true when it was deleted now. */
+async function sendDelete(api, sessionId, button, onGone) {
   clearError();
-  const button = $("delete-session");
   button.disabled = true;
   try {
     await api.deleteSession(sessionId);
   } catch (error) {
     showError("Deleting the session", error);
     if (error.status === 404) onGone(sessionId); // already gone
-    return;
+    return false;
   } finally {
     button.disabled = false;
   }
   onGone(sessionId);
-  $("session-note").textContent =
-    "Session deleted: its conversation and plans are gone; their audit trail is kept.";
-  $("session-title").focus();
+  return true;
 }

@@ -1,7 +1,8 @@
 // The sessions list: each of the person's sessions as a link that opens it, with its status in
-// words and its last activity; the open one is marked as the current page.
+// words and its last activity; the open one is marked as the current page. A session whose
+// delete did not finish is listed with a button that sends it again.
 
-import { formatTime, sessionBadge } from "./words.js";
+import { badge, formatTime, sessionBadge } from "./words.js";
 
 const $ = (id) => document.getElementById(id);
 
@@ -9,7 +10,34 @@ export function sessionLabel(session) {
   return `Session started ${formatTime(session.created_at)}`;
 }
 
-function sessionItem(session, openId) {
+/**
+ * A session whose delete stopped half way (the API lists it with `deleting: true`; it is gone for
+ * everything else, so it is not a link): said in words, with a button that sends the delete again.
+ */
+function unfinishedDeleteItem(session, deleteAgain) {
+  const item = document.createElement("li");
+  item.className = "session-deleting";
+  const name = document.createElement("span");
+  name.className = "session-name";
+  name.textContent = sessionLabel(session);
+  const separator = document.createElement("span");
+  separator.className = "visually-hidden";
+  separator.textContent = ", ";
+  const status = badge(DELETING, "deleting");
+  const button = document.createElement("button");
+  button.type = "button";
+  button.textContent = "Delete again";
+  // Its visible words first, then which session: every such button has a name of its own.
+  button.setAttribute("aria-label", `Delete again: ${sessionLabel(session)}`);
+  button.addEventListener("click", () => deleteAgain(session, button));
+  item.append(name, separator, status, " ", button);
+  return item;
+}
+
+const DELETING = { deleting: ["Deleting did not finish", "bad"] };
+
+function sessionItem(session, openId, deleteAgain) {
+  if (session.deleting) return unfinishedDeleteItem(session, deleteAgain);
   const item = document.createElement("li");
   const link = document.createElement("a");
   link.href = `#/session/${encodeURIComponent(session.session_id)}`;
@@ -31,10 +59,12 @@ function sessionItem(session, openId) {
 
 /**
  * Show `sessions` (newest activity first). `fromApi`: they come from the API's list (else from
- * this browser's memory); `hasMore`: the API has another page of them.
+ * this browser's memory); `hasMore`: the API has another page of them; `deleteAgain(session,
+ * button)`: what the button of a session whose delete did not finish does.
  */
-export function renderSessions(sessions, { openId, fromApi, hasMore }) {
-  $("session-list").replaceChildren(...sessions.map((session) => sessionItem(session, openId)));
+export function renderSessions(sessions, { openId, fromApi, hasMore, deleteAgain }) {
+  const items = sessions.map((session) => sessionItem(session, openId, deleteAgain));
+  $("session-list").replaceChildren(...items);
   $("more-sessions").hidden = !(fromApi && hasMore);
   if (!sessions.length) {
     $("sessions-note").textContent = "No sessions yet: start one with New session.";

@@ -6,6 +6,8 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
+from devtools.devstack import TABLE
+from devtools.dynamodb_local import DynamoDBLocal
 from tests.browser.conftest import (
     DEPLOY,
     ask,
@@ -189,3 +191,40 @@ def test_a_session_is_deleted_on_request_but_not_while_it_runs(page: Page, stand
     page.reload()
     expect(page.get_by_text("No sessions yet")).to_be_visible()
     expect(sessions).to_have_count(0)
+
+
+def stop_its_delete_half_way(stack, session_id: str) -> None:
+    """What a delete cut off by a store fault leaves: the session marked `deleting` (the delete's
+    first write) with everything of it still there. Written in the stack's own DynamoDB Local,
+    since the stack's processes cannot be made to fail from outside."""
+    DynamoDBLocal(port=stack.ports["dynamodb"]).client().update_item(
+        TableName=TABLE,
+        Key={"PK": {"S": f"SESSION#{session_id}"}, "SK": {"S": "META"}},
+        UpdateExpression="SET deleting = :yes",
+        ConditionExpression="attribute_exists(PK)",
+        ExpressionAttributeValues={":yes": {"BOOL": True}},
+    )
+
+
+def test_a_delete_that_did_not_finish_is_listed_and_sent_again(page: Page, stack, user):
+    nav = page.get_by_role("navigation", name="Your sessions")
+    ask(page, DEPLOY)
+    expect(plan_card(page)).to_be_visible()
+    session_id = re.search(r"#/session/([^/]+)", page.url).group(1)
+    stop_its_delete_half_way(stack, session_id)
+
+    sign_in(page, user)  # the page opened afresh, with no session open
+    unfinished = nav.get_by_role("listitem").filter(has_text="Deleting did not finish")
+    expect(unfinished).to_have_count(1)
+    expect(unfinished).to_contain_text("Session started")
+    expect(nav.get_by_role("link")).to_have_count(0)  # it cannot be opened any more
+
+    unfinished.get_by_role("button", name=re.compile(r"^Delete again: Session started")).click()
+    expect(page.get_by_role("status").filter(has_text="deleted now")).to_be_visible()
+    expect(nav.get_by_role("listitem")).to_have_count(0)
+    expect(page.get_by_role("alert")).to_be_empty()
+    expect(page.get_by_role("heading", name="Your sessions")).to_be_focused()
+
+    # The API no longer lists it either: the delete finished.
+    page.reload()
+    expect(page.get_by_text("No sessions yet")).to_be_visible()

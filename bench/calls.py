@@ -84,7 +84,11 @@ MIN_DYNAMODB = {
     "list sessions": {"Query": 1},
     "audit": {"Query": 1},
     "delete session": {
-        "GetItem": 1, "PutItem": 1, "Query": 1, "BatchWriteItem": 2, "DeleteItem": 1
+        "GetItem": 1,
+        "PutItem": 1,
+        "Query": 1,
+        "BatchWriteItem": 2,
+        "DeleteItem": 1,
     },  # fmt: skip
     # With the key: + a conditional Put that claims it and + the answer once it is known (it
     # could only ride in the turn's last transaction if the use case built the HTTP answer

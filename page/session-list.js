@@ -10,6 +10,17 @@ export function sessionLabel(session) {
   return `Session started ${formatTime(session.created_at)}`;
 }
 
+/** The session's name, then a comma only a screen reader says before what follows. */
+function sessionName(session) {
+  const name = document.createElement("span");
+  name.className = "session-name";
+  name.textContent = sessionLabel(session);
+  const separator = document.createElement("span");
+  separator.className = "visually-hidden";
+  separator.textContent = ", ";
+  return [name, separator];
+}
+
 /**
  * A session whose delete stopped half way (the API lists it with `deleting: true`; it is gone for
  * everything else, so it is not a link): said in words, with a button that sends the delete again.
@@ -17,12 +28,6 @@ export function sessionLabel(session) {
 function unfinishedDeleteItem(session, deleteAgain) {
   const item = document.createElement("li");
   item.className = "session-deleting";
-  const name = document.createElement("span");
-  name.className = "session-name";
-  name.textContent = sessionLabel(session);
-  const separator = document.createElement("span");
-  separator.className = "visually-hidden";
-  separator.textContent = ", ";
   const status = badge(DELETING, "deleting");
   const button = document.createElement("button");
   button.type = "button";
@@ -30,7 +35,7 @@ function unfinishedDeleteItem(session, deleteAgain) {
   // Its visible words first, then which session: every such button has a name of its own.
   button.setAttribute("aria-label", `Delete again: ${sessionLabel(session)}`);
   button.addEventListener("click", () => deleteAgain(session, button));
-  item.append(name, separator, status, " ", button);
+  item.append(...sessionName(session), status, " ", button);
   return item;
 }
 
@@ -43,16 +48,10 @@ function sessionItem(session, openId, deleteAgain) {
   link.href = `#/session/${encodeURIComponent(session.session_id)}`;
   link.className = "session-link";
   if (session.session_id === openId) link.setAttribute("aria-current", "page");
-  const name = document.createElement("span");
-  name.className = "session-name";
-  name.textContent = sessionLabel(session);
-  const separator = document.createElement("span");
-  separator.className = "visually-hidden";
-  separator.textContent = ", ";
   const activity = document.createElement("span");
   activity.className = "session-activity";
   activity.textContent = `last activity ${formatTime(session.last_activity)}`;
-  link.append(name, separator, sessionBadge(session.status), " ", activity);
+  link.append(...sessionName(session), sessionBadge(session.status), " ", activity);
   item.append(link);
   return item;
 }

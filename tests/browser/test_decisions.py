@@ -206,7 +206,7 @@ def stop_its_delete_half_way(stack, session_id: str) -> None:
     )
 
 
-def test_a_delete_that_did_not_finish_is_listed_and_sent_again(page: Page, stack, user):
+def test_a_delete_that_did_not_finish_is_listed_and_sent_again(page: Page, stack, user, tmp_path):
     nav = page.get_by_role("navigation", name="Your sessions")
     ask(page, DEPLOY)
     expect(plan_card(page)).to_be_visible()
@@ -218,6 +218,7 @@ def test_a_delete_that_did_not_finish_is_listed_and_sent_again(page: Page, stack
     expect(unfinished).to_have_count(1)
     expect(unfinished).to_contain_text("Session started")
     expect(nav.get_by_role("link")).to_have_count(0)  # it cannot be opened any more
+    screenshot(page, "delete-not-finished.png", tmp_path)
 
     unfinished.get_by_role("button", name=re.compile(r"^Delete again: Session started")).click()
     expect(page.get_by_role("status").filter(has_text="deleted now")).to_be_visible()

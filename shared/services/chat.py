@@ -10,7 +10,14 @@ import logging
 from dataclasses import dataclass
 
 from shared import metrics
-from shared.errors import DashboardError, InvalidInput, OrchestratorError, TooLargeToStore
+from shared.errors import (
+    ConcurrentChange,
+    DashboardError,
+    InvalidInput,
+    NotFound,
+    OrchestratorError,
+    TooLargeToStore,
+)
 from shared.models import MAX_MESSAGE_CHARS, ChatMessage, DashboardPlanView, SessionStatus
 from shared.orchestrator.answers import PlanAnswer, RequestAnswer
 from shared.plandiff import diff_in_words, plan_diff
@@ -18,7 +25,7 @@ from shared.planview import plan_view
 from shared.services import audit
 from shared.services.context import Context
 from shared.services.expiry import with_expiry, with_recorded_expiry
-from shared.services.loading import load_session, load_session_plan
+from shared.services.loading import load_session, load_session_plan, session_key
 from shared.services.retries import on_concurrent_change
 from shared.services.rules import (
     CHAT_ALLOWED,
@@ -179,6 +186,18 @@ def _fault_reply(error: OrchestratorError) -> str:
 def chat_turn(
     ctx: Context, *, session_id: str, message: str, modify_plan_id: str | None = None
 ) -> TurnResult:
+    try:
+        return _turn(ctx, session_id, message, modify_plan_id)
+    except ConcurrentChange as error:
+        # The session was deleted while the orchestrator planned: what the turn made is not
+        # kept, and the person is told the session is gone rather than "changed, try again".
+        current = ctx.store.get_session(session_key(session_id))
+        if current is None or current.deleting:
+            raise NotFound("Session not found.") from error
+        raise
+
+
+def _turn(ctx: Context, session_id: str, message: str, modify_plan_id: str | None) -> TurnResult:
     store, orchestrator = ctx.store, ctx.orchestrator
     turn = _claim_turn(ctx, session_id, message, modify_plan_id)
     claimed, user_message, target, previous = (

@@ -51,6 +51,12 @@ def main(argv: list[str] | None = None) -> int:
         default=",".join(BENCHES),
         help=f"comma-separated benchmarks to run (default: all): {', '.join(BENCHES)}",
     )
+    parser.add_argument(
+        "--against",
+        metavar="REV",
+        help="cold: also run each function as of this git revision (a clean worktree), "
+        "alternating with today's, and print now/then side by side",
+    )
     args = parser.parse_args(argv)
     selected = [name.strip() for name in args.only.split(",") if name.strip()]
     unknown = [name for name in selected if name not in BENCHES]
@@ -74,6 +80,8 @@ def main(argv: list[str] | None = None) -> int:
             sizes = {key: value[1 if args.quick else 0] for key, value in SIZES[name].items()}
             try:
                 module = importlib.import_module(module_name)
+                if name == "cold" and args.against:
+                    sizes["against"] = args.against
                 figures.extend(module.run(stack, **sizes))
             except Exception:  # noqa: BLE001 - report it and go on with the other benchmarks
                 traceback.print_exc()

@@ -18,6 +18,8 @@ import subprocess
 import tempfile
 import time
 import uuid
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -141,7 +143,9 @@ class Sample:
     phases: list
 
 
-def run_child(module: str, events: list[dict], env: dict[str, str], workdir: Path) -> Sample:
+def run_child(
+    module: str, events: list[dict], env: dict[str, str], workdir: Path, cwd: Path = ROOT
+) -> Sample:
     events_file = workdir / f"events-{uuid.uuid4().hex[:8]}.json"
     events_file.write_text(json.dumps(events))
     stderr_file = workdir / "child-stderr.log"
@@ -149,7 +153,7 @@ def run_child(module: str, events: list[dict], env: dict[str, str], workdir: Pat
         spawned = time.perf_counter()
         child = subprocess.Popen(
             [PYTHON, "-m", "bench.cold_child", module, str(events_file)],
-            cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=stderr,
+            cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=stderr,
         )  # fmt: skip
         output = child.stdout.read()
         _, status = os.waitpid(child.pid, 0)
@@ -199,104 +203,160 @@ def breakdown_rows(function: str, side: str, runs: list[Sample]) -> list[list[st
     return rows
 
 
-def ship_bytecode() -> None:
+def ship_bytecode(root: Path = ROOT) -> None:
     """Compile the project's own modules, as the build does (deploy/Makefile): Lambda runs them
     from shipped .pyc files. Without this, with PYTHONDONTWRITEBYTECODE set (as on these
     machines) every sample would compile shared/ and functions/ from source, a cost the deployed
     functions never pay. The installed packages have their bytecode already."""
     for folder in ("shared", "functions", "bench"):
-        compileall.compile_dir(ROOT / folder, quiet=1)
+        compileall.compile_dir(root / folder, quiet=1)
 
 
-def run(stack: Stack, *, samples: int, functions: list[str] | None = None) -> list[Figure]:
-    functions = functions or list(FUNCTIONS)
-    ship_bytecode()
-    ddb = stack.dynamodb()
-    table = stack.table(TABLE)
-    standin = stack.standin()
-    env = app_env(ddb.endpoint_url, table, standin.url)
-    # A dashboard on the same table, only to set the scene through the real flow (it idles
-    # while the samples run).
-    seeder = stack.uvicorn("cold-seed-dashboard", "functions.app:app", env)
+@contextmanager
+def checked_out(rev: str) -> Iterator[Path]:
+    """A clean git worktree of `rev`, removed afterwards."""
+    path = Path(tempfile.mkdtemp(prefix="cold-against-"))
+    subprocess.run(["git", "worktree", "add", "--detach", "--force", str(path), rev],
+                   cwd=ROOT, check=True, capture_output=True)  # fmt: skip
+    try:
+        yield path
+    finally:
+        subprocess.run(["git", "worktree", "remove", "--force", str(path)], cwd=ROOT,
+                       capture_output=True)  # fmt: skip
+
+
+@dataclass
+class Tree:
+    """A checkout whose functions are measured: today's, or another revision's (--against),
+    each with its own table and seeded session, so neither reads what the other wrote."""
+
+    root: Path
+    env: dict[str, str]  # the Lambda environment of its children
+    seeder: str  # the URL of a dashboard of this checkout, to set the scene through its flow
+    session_id: str
+    plan_id: str
+
+    def events_for(self, function: str) -> list[dict]:
+        if function == "sessions":
+            path = f"/api/dashboard/session/{self.session_id}"
+            return [http_api_event("GET", path), http_api_event("GET", path)]
+        if function == "plans":
+            path = f"/api/dashboard/plan/{self.plan_id}"
+            return [http_api_event("GET", path), http_api_event("GET", path)]
+        # chat: a fresh idle session per event, so every cold event is a new request + a plan
+        return [
+            http_api_event("POST", "/api/dashboard/chat",
+                           {"session_id": flows.new_session(self.seeder),
+                            "message": flows.REQUEST_TEXT})
+            for _ in range(2)
+        ]  # fmt: skip
+
+
+def _tree(stack: Stack, root: Path, table: str, name: str) -> tuple[Tree, object]:
+    """The checkout at `root` on its own table: a seeding dashboard of it (returned, to be
+    stopped) and its children's environment: Lambda's (the template's), minus the X-Ray daemon
+    that is not here. Without LAMBDA_TASK_ROOT the X-Ray SDK (imported by Powertools' Tracer
+    even when tracing is off) builds a centralized sampler with its own botocore client, which
+    it never does in Lambda. The children cannot import what that checkout's Lambda layer
+    lacks."""
+    ship_bytecode(root)
+    env = app_env(stack.dynamodb().endpoint_url, stack.table(table), stack.standin().url,
+                  PYTHONPATH=str(root))  # fmt: skip
+    seeder = stack.uvicorn(name, "functions.app:app", env, cwd=root)
     session_id, plan_id = flows.session_with_plan(seeder.url)
-
-    # Lambda's environment (the template's), minus the X-Ray daemon that is not here. Without
-    # LAMBDA_TASK_ROOT the X-Ray SDK (imported by Powertools' Tracer even when tracing is off)
-    # builds a centralized sampler with its own botocore client, which it never does in Lambda.
-    refused = dev_only_modules()
     child_env = dict(
         env,
-        LAMBDA_TASK_ROOT=str(ROOT),
+        LAMBDA_TASK_ROOT=str(root),
         AWS_EXECUTION_ENV="AWS_Lambda_python3.11",
-        BENCH_REFUSE_MODULES=",".join(refused),
+        BENCH_REFUSE_MODULES=",".join(dev_only_modules(root / "pyproject.toml")),
         AWS_LAMBDA_FUNCTION_NAME="bench-function",
         AWS_LAMBDA_FUNCTION_MEMORY_SIZE="512",
         POWERTOOLS_SERVICE_NAME="chiffon-dashboard",
         POWERTOOLS_METRICS_NAMESPACE="ChiffonDashboard",
         POWERTOOLS_LOG_LEVEL="INFO",
     )
+    return Tree(root, child_env, seeder.url, session_id, plan_id), seeder
+
+
+def run(
+    stack: Stack, *, samples: int, functions: list[str] | None = None, against: str | None = None
+) -> list[Figure]:
+    """`against`: a git revision whose functions run too ("then"), alternating with today's, so
+    a before/after comparison is made in one run on one machine state."""
+    with ExitStack() as cleanup:
+        then_root = cleanup.enter_context(checked_out(against)) if against else None
+        return _run(stack, cleanup, samples, functions or list(FUNCTIONS), then_root, against)
+
+
+def _run(
+    stack: Stack,
+    cleanup: ExitStack,
+    samples: int,
+    functions: list[str],
+    then_root: Path | None,
+    against: str | None,
+) -> list[Figure]:
+    now, seeder = _tree(stack, ROOT, TABLE, "cold-seed-dashboard")
+    cleanup.callback(stack.stop_server, seeder)
+    then = None
+    if then_root is not None:
+        then, then_seeder = _tree(stack, then_root, TABLE + "-then", "cold-seed-then")
+        cleanup.callback(stack.stop_server, then_seeder)
+    child_env = now.env
 
     same_io_env = dict(child_env, BASELINE_SAME_IO="1")
     # Only the functions that call the orchestrator load an HTTP client (the sessions one does not).
-    same_io_orchestrator_env = dict(same_io_env, BASELINE_ORCHESTRATOR_URL=standin.url)
+    same_io_orchestrator_env = dict(same_io_env, BASELINE_ORCHESTRATOR_URL=stack.standin().url)
 
     def baseline_env(function: str) -> dict[str, str]:
         return same_io_env if function == "sessions" else same_io_orchestrator_env
 
-    def events_for(function: str) -> list[dict]:
-        if function == "sessions":
-            path = f"/api/dashboard/session/{session_id}"
-            return [http_api_event("GET", path), http_api_event("GET", path)]
-        if function == "plans":
-            path = f"/api/dashboard/plan/{plan_id}"
-            return [http_api_event("GET", path), http_api_event("GET", path)]
-        # chat: a fresh idle session per event, so every cold event is a new request + a plan
-        return [
-            http_api_event("POST", "/api/dashboard/chat",
-                           {"session_id": flows.new_session(seeder.url),
-                            "message": flows.REQUEST_TEXT})
-            for _ in range(2)
-        ]  # fmt: skip
+    def sides(function: str) -> list[tuple[str, str, dict[str, str], Tree]]:
+        listed = [
+            ("app", FUNCTIONS[function], child_env, now),
+            ("baseline", BASELINE, baseline_env(function), now),
+            ("bare", BASELINE, child_env, now),
+        ]
+        if then is not None:
+            listed.append(("then", FUNCTIONS[function], then.env, then))
+        return listed
 
     results: dict[tuple[str, str], list[Sample]] = {}
     workdir = Path(tempfile.mkdtemp(prefix="cold-", dir=stack.log_dir))
-    try:
-        print(f"  cold start: {samples} samples per side, alternating; the children cannot import "
-              f"the {len(refused)} dev-only packages the Lambda layer lacks "
-              "(bench/runtime_deps.py)", flush=True)  # fmt: skip
-        for i in range(-1, samples):  # i == -1: one warm-up round (disk cache, emulator JIT)
-            for function in functions:
-                sides = [
-                    ("app", FUNCTIONS[function], child_env),
-                    ("baseline", BASELINE, baseline_env(function)),
-                    ("bare", BASELINE, child_env),
-                ]
-                if i % 2:
-                    sides.reverse()
-                for side, module, side_env in sides:
-                    sample = run_child(module, events_for(function), side_env, workdir)
-                    if i >= 0:
-                        results.setdefault((function, side), []).append(sample)
-            if i >= 0:
-                print(f"    round {i + 1}/{samples} done", flush=True)
-        broken: dict[tuple[str, str], list[Sample]] = {}
-        for _ in range(BREAKDOWN_SAMPLES):
-            for function in functions:
-                for side, module, side_env in (
-                    ("app", FUNCTIONS[function], child_env),
-                    ("baseline", BASELINE, baseline_env(function)),
-                ):
-                    phases = json.dumps(_phases(function, side))
-                    broken.setdefault((function, side), []).append(run_child(
-                        module, events_for(function), dict(side_env, BENCH_PHASES=phases),
-                        workdir,
-                    ))  # fmt: skip
-    finally:
-        stack.stop_server(seeder)
+    refused = child_env["BENCH_REFUSE_MODULES"].split(",")
+    print(f"  cold start: {samples} samples per side, alternating; the children cannot import "
+          f"the {len(refused)} dev-only packages the Lambda layer lacks "
+          "(bench/runtime_deps.py)" + (f"; 'then' is {against}" if against else ""),
+          flush=True)  # fmt: skip
+    for i in range(-1, samples):  # i == -1: one warm-up round (disk cache, emulator JIT)
+        for function in functions:
+            order = sides(function)
+            if i % 2:
+                order.reverse()
+            for side, module, side_env, tree in order:
+                sample = run_child(module, tree.events_for(function), side_env, workdir, tree.root)
+                if i >= 0:
+                    results.setdefault((function, side), []).append(sample)
+        if i >= 0:
+            print(f"    round {i + 1}/{samples} done", flush=True)
+    broken: dict[tuple[str, str], list[Sample]] = {}
+    for _ in range(BREAKDOWN_SAMPLES):
+        for function in functions:
+            for side, module, side_env in (
+                ("app", FUNCTIONS[function], child_env),
+                ("baseline", BASELINE, baseline_env(function)),
+            ):
+                phases = json.dumps(_phases(function, side))
+                broken.setdefault((function, side), []).append(run_child(
+                    module, now.events_for(function), dict(side_env, BENCH_PHASES=phases),
+                    workdir,
+                ))  # fmt: skip
 
     rows, figures = [], []
     for function in functions:
-        for side in ("app", "baseline", "bare"):
+        for side in ("app", "baseline", "bare", "then"):
+            if (function, side) not in results:
+                continue
             s = results[(function, side)]
             rows.append([
                 function, side, ms(median([x.interpreter for x in s])),
@@ -326,6 +386,17 @@ def run(stack: Stack, *, samples: int, functions: list[str] | None = None) -> li
             "1 cold start", f"{function}: total app/bare (one GetItem only)",
             f"{ms(app_total)} / {ms(bare_total)} = {app_total / bare_total:.2f}x",
         ))  # fmt: skip
+        if then is not None:  # information: the issue that asks for a comparison sets its target
+            then_runs = results[(function, "then")]
+            then_total = median([x.total for x in then_runs])
+            figures.append(Figure(
+                "1 cold start", f"{function}: total now/then ({against})",
+                f"{ms(app_total)} / {ms(then_total)} = {app_total / then_total:.2f}x",
+            ))  # fmt: skip
+            figures.append(Figure(
+                "1 cold start", f"{function}: total then/baseline ({against}; same run)",
+                f"{ms(then_total)} / {ms(base_total)} = {then_total / base_total:.2f}x",
+            ))  # fmt: skip
         app_rss = median([x.maxrss_kib for x in app])
         base_rss = median([x.maxrss_kib for x in base])
         figures.append(Figure(

@@ -154,13 +154,19 @@ class Stack:
 
     # Servers
     def start_server(
-        self, name: str, args: list[str], env: dict[str, str], health: str = "/health"
+        self,
+        name: str,
+        args: list[str],
+        env: dict[str, str],
+        health: str = "/health",
+        cwd: Path = ROOT,
     ) -> Server:
-        """`python -m <args...>` with --port appended; waits until GET <health> answers 200."""
+        """`python -m <args...>` with --port appended, run in `cwd` (the checkout whose code it
+        runs: `-m` puts it first on sys.path); waits until GET <health> answers 200."""
         port = free_port()
         log = (self.log_dir / f"{name}.log").open("ab")
         process = subprocess.Popen(
-            [PYTHON, "-m", *args, "--port", str(port)], cwd=ROOT, env=env, stdout=log,
+            [PYTHON, "-m", *args, "--port", str(port)], cwd=cwd, env=env, stdout=log,
             stderr=subprocess.STDOUT, start_new_session=True,
         )  # fmt: skip
         server = Server(name, f"http://127.0.0.1:{port}", process)
@@ -168,11 +174,12 @@ class Stack:
         wait_until(lambda: _healthy(server.url + health), 60, name, process)
         return server
 
-    def uvicorn(self, name: str, app: str, env: dict[str, str]) -> Server:
+    def uvicorn(self, name: str, app: str, env: dict[str, str], cwd: Path = ROOT) -> Server:
         return self.start_server(
             name,
             ["uvicorn", app, "--host", "127.0.0.1", "--log-level", "warning", "--no-access-log"],
             env,
+            cwd=cwd,
         )
 
     def standin(self) -> Server:

@@ -72,9 +72,10 @@ def _top_level(dist: metadata.Distribution) -> set[str]:
     return {n for n in names if n.isidentifier()}
 
 
-def dev_only_modules() -> list[str]:
-    """Top-level module names installed here that the deployed functions would not have."""
-    needed = runtime_closure()
+def dev_only_modules(pyproject: Path = PYPROJECT) -> list[str]:
+    """Top-level module names installed here that the deployed functions would not have (of the
+    project whose pyproject.toml this is: another checkout may need other packages)."""
+    needed = runtime_closure(pyproject)
     needed_modules = set()
     for key in needed:
         try:

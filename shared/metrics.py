@@ -38,8 +38,8 @@ from typing import Any, TypeVar
 from aws_lambda_powertools import Metrics, single_metric
 from aws_lambda_powertools.metrics import MetricUnit
 
+from shared.api import Answer
 from shared.errors import DashboardError, OrchestratorError, StoreUnavailable
-from shared.web.operations import Answer
 
 F = TypeVar("F", bound=Callable[..., Any])
 

@@ -1,9 +1,9 @@
 """POST /api/dashboard/chat: a message in a session becomes a request, a plan, or a question."""
 
+from shared.api import Operation
 from shared.models import ChatRequest, ChatResponse
 from shared.services.chat import chat_turn
 from shared.services.context import Context
-from shared.web.operations import Operation
 
 
 def chat(ctx: Context, body: ChatRequest) -> ChatResponse:

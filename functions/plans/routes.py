@@ -1,6 +1,7 @@
 """/api/dashboard/plan/{plan_id}: review, approve, reject, modify, follow and abort a plan, and
 read its audit trail; and /health/ready, the readiness check."""
 
+from shared.api import Answer, Operation
 from shared.errors import InvalidInput
 from shared.ids import canonical_uuid
 from shared.models import (
@@ -19,7 +20,6 @@ from shared.services import audit, health, plans
 from shared.services.chat import chat_turn
 from shared.services.context import Context
 from shared.store.records import utcnow
-from shared.web.operations import Answer, Operation
 
 PLAN = "/api/dashboard/plan/{plan_id}"
 

@@ -3,10 +3,10 @@ GET /api/dashboard/session/{session_id}/messages, GET /api/dashboard/sessions.""
 
 from pydantic import BaseModel, Field
 
+from shared.api import Operation
 from shared.models import ChatSession, CreateSessionRequest, MessagePage, SessionList
 from shared.services import sessions
 from shared.services.context import Context
-from shared.web.operations import Operation
 
 PREFIX = "/api/dashboard/session"
 

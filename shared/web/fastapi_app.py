@@ -27,10 +27,12 @@ from fastapi.responses import JSONResponse
 from starlette.datastructures import Headers
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from shared.api import MAX_BODY_BYTES, NO_BODY, Answer, Operation
 from shared.errors import DashboardError, error_content
 from shared.identity import Caller, caller_from
 from shared.orchestrator.factory import close_orchestrator
 from shared.services.context import Context
+from shared.services.perform import perform
 from shared.settings import Settings, get_settings
 from shared.web.errors import (
     ERROR_RESPONSES,
@@ -40,7 +42,6 @@ from shared.web.errors import (
     describe_validation_errors,
     logger,
 )
-from shared.web.operations import MAX_BODY_BYTES, NO_BODY, Answer, Operation, perform
 from shared.web.providers import settings_dependency
 from shared.web.signatures import KEYWORD, Markers, route_parameters, with_signature
 

@@ -24,9 +24,11 @@ from aws_lambda_powertools.logging import correlation_paths
 from pydantic import BaseModel
 
 from shared import metrics as app_metrics
+from shared.api import MAX_BODY_BYTES, NO_BODY, Answer, Operation
 from shared.errors import DashboardError, error_content
 from shared.identity import Caller, caller_from
 from shared.services.context import Context
+from shared.services.perform import perform
 from shared.settings import Settings
 from shared.web.errors import (
     INTERNAL_ERROR,
@@ -34,7 +36,6 @@ from shared.web.errors import (
     describe_validation_errors,
     logger,
 )
-from shared.web.operations import MAX_BODY_BYTES, NO_BODY, Answer, Operation, perform
 from shared.web.providers import settings_dependency
 from shared.web.signatures import Markers, route_parameters, with_signature
 

@@ -7,13 +7,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Annotated, Any
 
+from shared.api import Operation
 from shared.identity import Caller
 from shared.services.conditional import HEADER as IF_NONE_MATCH
 from shared.services.context import Context
 from shared.services.idempotency import HEADER, KEY_PATTERN
 from shared.settings import Settings
 from shared.store import SessionStore
-from shared.web.operations import Operation
 from shared.web.providers import orchestrator_dependency, settings_dependency, store_dependency
 
 KEYWORD = inspect.Parameter.KEYWORD_ONLY

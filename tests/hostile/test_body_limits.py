@@ -6,8 +6,8 @@ import json
 
 import pytest
 
+from shared.api import MAX_BODY_BYTES
 from shared.models import MAX_MESSAGE_CHARS
-from shared.web.operations import MAX_BODY_BYTES
 from tests.hostile.conftest import new_session, session_with_plan
 from tests.hostile.support import API, DEPLOY, assert_error
 

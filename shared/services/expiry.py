@@ -12,11 +12,15 @@ from shared.settings import Settings
 from shared.store.records import NewAuditEntry, PlanChanges, PlanRecord, utcnow
 
 
+def _deadline(plan: PlanRecord, settings: Settings) -> datetime:
+    return plan.created_at + timedelta(seconds=settings.approval_ttl_seconds)
+
+
 def approval_deadline(plan: PlanRecord, settings: Settings) -> datetime | None:
     """When the plan can no longer be approved; None once it is no longer waiting for it."""
     if plan.state != "pending_approval":
         return None
-    return plan.created_at + timedelta(seconds=settings.approval_ttl_seconds)
+    return _deadline(plan, settings)
 
 
 def is_expired(plan: PlanRecord, settings: Settings) -> bool:
@@ -43,8 +47,7 @@ def with_expiry(view: DashboardPlanView, plan: PlanRecord, settings: Settings) -
     have been rejected or replaced), it stays so, with when it expired: by the setting, and no
     later than when that was first seen."""
     if plan.expired_at is not None:
-        deadline = min(plan.created_at + timedelta(seconds=settings.approval_ttl_seconds),
-                       plan.expired_at)  # fmt: skip
+        deadline = min(_deadline(plan, settings), plan.expired_at)
         return view.model_copy(
             update={"approval_expires_at": deadline, "expired": True, "can_approve": False}
         )

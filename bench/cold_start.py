@@ -38,6 +38,7 @@ from bench.common import (
     print_table,
 )
 from bench.runtime_deps import dev_only_modules
+from shared.store import dynamodb_data
 
 TARGET_RATIO = 1.25
 TABLE = "bench-cold"
@@ -212,6 +213,15 @@ def ship_bytecode(root: Path = ROOT) -> None:
         compileall.compile_dir(root / folder, quiet=1)
 
 
+def write_botocore_data(root: Path = ROOT) -> Path:
+    """botocore's data cut to DynamoDB, as the build writes it into the dependencies layer
+    (BOTOCORE_DATA_DIR, shared/store/dynamodb_data.py), from the botocore the children import.
+    A checkout from before it ignores the setting."""
+    target = root / ".local" / "botocore-data"
+    dynamodb_data.write(str(target))
+    return target
+
+
 @contextmanager
 def checked_out(rev: str) -> Iterator[Path]:
     """A clean git worktree of `rev`, removed afterwards."""
@@ -266,6 +276,7 @@ def _tree(stack: Stack, root: Path, table: str, name: str) -> tuple[Tree, object
     session_id, plan_id = flows.session_with_plan(seeder.url)
     child_env = dict(
         env,
+        BOTOCORE_DATA_DIR=str(write_botocore_data(root)),
         LAMBDA_TASK_ROOT=str(root),
         AWS_EXECUTION_ENV="AWS_Lambda_python3.11",
         BENCH_REFUSE_MODULES=",".join(dev_only_modules(root / "pyproject.toml")),

@@ -15,6 +15,9 @@ class Settings(BaseSettings):
     dynamodb_endpoint_url: str | None = None  # set for DynamoDB Local
     aws_region: str = Field(default="us-east-1", validation_alias="AWS_REGION")
     session_ttl_hours: int = Field(default=24 * 7, ge=1)
+    # botocore's data cut to DynamoDB (shared/store/dynamodb_data.py), written by the build into
+    # the dependencies layer; unset (locally): botocore's own data.
+    botocore_data_dir: str | None = None
 
     orchestrator_url: AnyHttpUrl = AnyHttpUrl("http://localhost:8000")
     orchestrator_timeout_seconds: float = Field(default=30.0, gt=0)

@@ -4,7 +4,12 @@ Environment defaults are set before anything imports boto3 or the settings, so n
 reach a real AWS account.
 """
 
+import atexit
 import os
+import shutil
+import tempfile
+
+from shared.store import dynamodb_data
 
 os.environ.setdefault("AWS_ACCESS_KEY_ID", "testing")
 os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "testing")
@@ -12,6 +17,15 @@ os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
 os.environ.setdefault("AWS_REGION", "us-east-1")
 os.environ.setdefault("POWERTOOLS_TRACE_DISABLED", "true")
 os.environ.setdefault("POWERTOOLS_METRICS_NAMESPACE", "ChiffonDashboardTests")
+
+# The DynamoDB clients read botocore's data cut to DynamoDB, as the deployed functions do
+# (shared/store/dynamodb_data.py): every test on moto or DynamoDB Local goes through it, and so
+# do the processes the end-to-end tests start.
+if "BOTOCORE_DATA_DIR" not in os.environ:
+    _botocore_data = tempfile.mkdtemp(prefix="chiffon-botocore-data-")
+    atexit.register(shutil.rmtree, _botocore_data, True)
+    dynamodb_data.write(_botocore_data)
+    os.environ["BOTOCORE_DATA_DIR"] = _botocore_data
 
 import pytest  # noqa: E402
 

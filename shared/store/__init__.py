@@ -14,12 +14,16 @@ def dynamodb_client(settings: Settings):
     from botocore.config import Config
     from botocore.session import get_session
 
+    from shared.store import dynamodb_data
+
     config = Config(
         connect_timeout=2,
         read_timeout=5,
         retries={"mode": "standard", "max_attempts": 3},  # botocore retries throttling itself
     )
-    return get_session().create_client(
+    session = get_session()
+    dynamodb_data.use(session, settings.botocore_data_dir)  # a faster cold start in Lambda
+    return session.create_client(
         "dynamodb",
         region_name=settings.aws_region,
         endpoint_url=settings.dynamodb_endpoint_url,

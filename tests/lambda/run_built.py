@@ -36,6 +36,14 @@ def located(name: str) -> str | None:
     return getattr(module, "__file__", None) or str(list(getattr(module, "__path__", [])))
 
 
+def _model_documented() -> bool | None:
+    """Whether the DynamoDB client read botocore's own model, or None with no such client."""
+    client = getattr(importlib.import_module("shared.store").get_store(), "_client", None)
+    return None if client is None else bool(
+        client.meta.service_model.operation_model("Query").documentation
+    )
+
+
 def main(spec_path: str, out_path: str) -> None:
     with open(spec_path) as f:
         spec = json.load(f)
@@ -61,6 +69,8 @@ def main(spec_path: str, out_path: str) -> None:
 
     result = {
         "answers": answers,
+        # documentation is what botocore's data cut to DynamoDB lacks (shared/store/dynamodb_data)
+        "model_documented": _model_documented(),
         "located": {name: located(name) for name in spec["probe"]},
         "importable": [n for n in spec["absent"] if importlib.util.find_spec(n) is not None],
         "sys_path": sys.path,

@@ -118,6 +118,8 @@ def test_the_dependencies_layer_holds_the_runtime_dependencies_only():
     assert not not_deployed & set(found)
     top = {p.name for p in (layer / "python").iterdir()}
     assert not top & {"shared", "functions", "bin", *DEV_ONLY, *LOCAL_ONLY, *REPO_ONLY}
+    # botocore's data cut to DynamoDB, written from the layer's own botocore
+    assert (layer / "botocore-data" / "botocore-version").read_text() == found["botocore"]
 
 
 def test_bytecode_is_shipped_with_the_paths_lambda_uses():
@@ -192,6 +194,8 @@ def test_the_built_sessions_function_uses_dynamodb_with_the_layers_boto3(dynamod
         "SESSION_STORE": "dynamodb",
         "TABLE_NAME": table,
         "DYNAMODB_ENDPOINT_URL": dynamodb_local.endpoint_url,
+        # /opt/botocore-data in Lambda (template.yaml)
+        "BOTOCORE_DATA_DIR": str(BUILD_DIR / "DependenciesLayer" / "botocore-data"),
         # DynamoDB Local keeps tables per access key and region: the ones its client used.
         "AWS_ACCESS_KEY_ID": "local",
         "AWS_SECRET_ACCESS_KEY": "local",
@@ -199,6 +203,7 @@ def test_the_built_sessions_function_uses_dynamodb_with_the_layers_boto3(dynamod
     result = run_built("sessions", events, tmp_path, env)
     check_isolated(result, "SessionsFunction")
     created, fetched = result["answers"]
+    assert result["model_documented"] is False  # it read the layer's data cut to DynamoDB
     assert created["status"] == 201, created
     assert fetched["status"] == 200 and fetched["body"]["user_id"] == "sub-a"
     item = client.get_item(

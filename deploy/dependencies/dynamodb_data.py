@@ -1,0 +1,1 @@
+../../shared/store/dynamodb_data.py

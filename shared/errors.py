@@ -1,9 +1,60 @@
-"""Typed domain errors. The HTTP edge maps each class to one status; nothing matches on text."""
+"""Typed domain errors, and the one JSON error shape, {"error": {"code", "message"}}, both hosts
+answer them with. The HTTP edge maps each class to one status; nothing matches on text."""
+
+import logging
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+logger = logging.getLogger("chiffon.dashboard")
+
+# What each status an error class answers with means, for the OpenAPI document; every operation
+# documents them all (tests/hostile/test_schema_docs.py checks that no class's status is left out).
+ERROR_STATUSES = {
+    400: "Bad input",
+    401: "No caller identity where one is required",
+    404: "Unknown, malformed or someone else's",
+    409: "Not allowed in the current state, or a concurrent change",
+    413: "Request body over 64 KB",
+    422: "Idempotency-Key reused for a different request",
+    500: "Unexpected fault",
+    502: "The orchestrator's answer could not be used",
+    503: "The orchestrator or the session store cannot be reached",
+    504: "The orchestrator did not answer in time",
+}
+# The codes of the errors a framework answers by itself (no such route, method or body).
+HTTP_CODES = {
+    400: "invalid_request",
+    401: "unauthenticated",
+    404: "not_found",
+    405: "method_not_allowed",
+    413: "payload_too_large",
+}
+TOO_LARGE = "The request body is too large."
 
 
 def error_content(code: str, message: str) -> dict:
     """The one JSON error shape, for every error answer of either host."""
     return {"error": {"code": code, "message": message}}
+
+
+def describe_validation_errors(errors: Iterable[Mapping[str, Any]]) -> str:
+    """Name the fields and what is wrong with them, without echoing what was sent. `errors` are
+    pydantic's, located as both frameworks locate them ("body", "query", "header" or "path"
+    first)."""
+    parts = []
+    for item in list(errors)[:5]:
+        location = ".".join(str(p) for p in item.get("loc", ()) if p != "body") or "body"
+        if item.get("type") == "missing":
+            parts.append(f"{location} is required")
+        elif item.get("type") == "extra_forbidden":
+            parts.append("unknown fields are not allowed")  # the name is the client's own text
+        elif item.get("type") == "json_invalid":
+            parts.append("the body is not valid JSON")
+        elif item.get("type") == "unsupported_content_type":
+            parts.append("the body must be JSON (Content-Type: application/json)")
+        else:
+            parts.append(f"{location}: {item.get('msg', 'invalid value')}")
+    return "; ".join(parts) or "The request is not valid."
 
 
 class DashboardError(Exception):
@@ -20,6 +71,13 @@ class DashboardError(Exception):
         return error_content(self.code, self.message)
 
 
+def internal_error() -> DashboardError:
+    """The answer to a fault no handler expected, while it is being handled: its trace goes to
+    the log, never to the caller."""
+    logger.exception("unhandled error")
+    return DashboardError("Something went wrong on our side.")
+
+
 class InvalidInput(DashboardError):
     code = "invalid_request"
     status = 400
@@ -33,6 +91,13 @@ class Unauthenticated(DashboardError):
 class NotFound(DashboardError):
     code = "not_found"
     status = 404
+
+
+class PayloadTooLarge(DashboardError):
+    """A request body over MAX_BODY_BYTES (shared/api.py), refused before anything parses it."""
+
+    code = "payload_too_large"
+    status = 413
 
 
 class Conflict(DashboardError):

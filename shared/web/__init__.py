@@ -1,1 +1,1 @@
-"""The HTTP edge every endpoint group shares: dependencies, error mapping, app assembly."""
+"""The HTTP edge: the two adapters (Powertools for Lambda, FastAPI locally) and what they share."""

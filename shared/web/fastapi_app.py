@@ -28,20 +28,22 @@ from starlette.datastructures import Headers
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from shared.api import MAX_BODY_BYTES, NO_BODY, Answer, Operation
-from shared.errors import DashboardError, error_content
+from shared.errors import (
+    ERROR_STATUSES,
+    HTTP_CODES,
+    TOO_LARGE,
+    DashboardError,
+    InvalidInput,
+    describe_validation_errors,
+    error_content,
+    internal_error,
+)
 from shared.identity import Caller, caller_from
+from shared.models import ErrorResponse
 from shared.orchestrator.factory import close_orchestrator
 from shared.services.context import Context
 from shared.services.perform import perform
 from shared.settings import Settings, get_settings
-from shared.web.errors import (
-    ERROR_RESPONSES,
-    HTTP_CODES,
-    INTERNAL_ERROR,
-    TOO_LARGE,
-    describe_validation_errors,
-    logger,
-)
 from shared.web.providers import settings_dependency
 from shared.web.signatures import KEYWORD, Markers, route_parameters, with_signature
 
@@ -64,8 +66,8 @@ MARKERS = Markers(
 )
 
 
-def _json(status: int, code: str, message: str, headers=None) -> JSONResponse:
-    return JSONResponse(status_code=status, content=error_content(code, message), headers=headers)
+def _error(error: DashboardError) -> JSONResponse:
+    return JSONResponse(error.content(), status_code=error.status)
 
 
 def _endpoint(operation: Operation):
@@ -100,7 +102,11 @@ def _endpoint(operation: Operation):
 
 
 def _router(operations: Iterable[Operation]) -> APIRouter:
-    router = APIRouter(responses=ERROR_RESPONSES)
+    errors = {
+        status: {"model": ErrorResponse, "description": meaning}
+        for status, meaning in ERROR_STATUSES.items()
+    }
+    router = APIRouter(responses=errors)
     for operation in operations:
         router.add_api_route(
             operation.path,
@@ -117,19 +123,18 @@ def _router(operations: Iterable[Operation]) -> APIRouter:
 
 
 async def _dashboard_error(_: Request, error: DashboardError) -> JSONResponse:
-    return _json(error.status, error.code, error.message)
+    return _error(error)
 
 
 async def _validation_error(_: Request, error: RequestValidationError) -> JSONResponse:
     # The web client expects 400 for bad input (not FastAPI's 422).
-    return _json(400, "invalid_request", describe_validation_errors(error.errors()))
+    return _error(InvalidInput(describe_validation_errors(error.errors())))
 
 
 async def _http_error(_: Request, error: StarletteHTTPException) -> JSONResponse:
     code = HTTP_CODES.get(error.status_code, "http_error")
-    message = TOO_LARGE if error.status_code == 413 else error.detail
-    message = message if isinstance(message, str) else "Request failed."
-    return _json(error.status_code, code, message, headers=error.headers)
+    message = error.detail if isinstance(error.detail, str) else "Request failed."
+    return JSONResponse(error_content(code, message), error.status_code, error.headers)
 
 
 async def _answer_faults(request: Request, call_next) -> Response:
@@ -138,8 +143,7 @@ async def _answer_faults(request: Request, call_next) -> Response:
     try:
         return await call_next(request)
     except Exception:
-        logger.exception("unhandled error")  # the trace goes to the log, never to the caller
-        return _json(500, "internal_error", INTERNAL_ERROR)
+        return _error(internal_error())
 
 
 class _BodyLimit:

@@ -25,17 +25,19 @@ from pydantic import BaseModel
 
 from shared import metrics as app_metrics
 from shared.api import MAX_BODY_BYTES, NO_BODY, Answer, Operation
-from shared.errors import DashboardError, error_content
+from shared.errors import (
+    TOO_LARGE,
+    DashboardError,
+    InvalidInput,
+    NotFound,
+    PayloadTooLarge,
+    describe_validation_errors,
+    internal_error,
+)
 from shared.identity import Caller, caller_from
 from shared.services.context import Context
 from shared.services.perform import perform
 from shared.settings import Settings
-from shared.web.errors import (
-    INTERNAL_ERROR,
-    TOO_LARGE,
-    describe_validation_errors,
-    logger,
-)
 from shared.web.providers import settings_dependency
 from shared.web.signatures import Markers, route_parameters, with_signature
 
@@ -58,8 +60,8 @@ def _json(status: int, content: Any, headers: dict[str, str] | None = None) -> R
     return Response(status, content_types.APPLICATION_JSON, body, headers or {})
 
 
-def _error(status: int, code: str, message: str) -> Response:
-    return _json(status, error_content(code, message))
+def _error(error: DashboardError) -> Response:
+    return _json(error.status, error.content())
 
 
 def _read_json(text: str) -> Any:
@@ -106,27 +108,26 @@ def resolver_for(
     @app.exception_handler(DashboardError)
     def dashboard_error(error: DashboardError) -> Response:
         app_metrics.fault_answered(error)
-        return _error(error.status, error.code, error.message)
+        return _error(error)
 
     @app.exception_handler([RequestValidationError, RequestUnsupportedContentType])
     def invalid_request(error: RequestValidationError) -> Response:
         # The web client expects 400 for bad input (not 422).
-        return _error(400, "invalid_request", describe_validation_errors(error.errors()))
+        return _error(InvalidInput(describe_validation_errors(error.errors())))
 
     @app.exception_handler(UnicodeDecodeError)
     def not_text(_: UnicodeDecodeError) -> Response:  # a body that is not UTF-8 at all
-        return _error(400, "invalid_request", "the body is not valid JSON")
+        return _error(InvalidInput("the body is not valid JSON"))
 
     @app.not_found
     def not_found(_: Exception) -> Response:
         # API Gateway routes only the function's own paths and methods here; what is left is a
         # path with an id that matched API Gateway's pattern but not the resolver's.
-        return _error(404, "not_found", "Not Found")
+        return _error(NotFound("Not Found"))
 
     @app.exception_handler(Exception)
     def unexpected(_: Exception) -> Response:
-        logger.exception("unhandled error")  # the trace goes to the log, never to the caller
-        return _error(500, "internal_error", INTERNAL_ERROR)
+        return _error(internal_error())
 
     return app
 
@@ -158,10 +159,11 @@ def lambda_handler_for(
     @logger_.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
     def handler(event: dict, context: Any) -> dict:
         if _too_large(event):
+            error = PayloadTooLarge(TOO_LARGE)
             response = {
-                "statusCode": 413,
+                "statusCode": error.status,
                 "headers": {"Content-Type": content_types.APPLICATION_JSON},
-                "body": json.dumps(error_content("payload_too_large", TOO_LARGE)),
+                "body": json.dumps(error.content()),
             }
         else:
             response = app.resolve(event, context)

@@ -12,6 +12,7 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from functions.app import app
+from shared.errors import DashboardError
 from shared.settings import Settings
 from tests.hostile.conftest import new_session
 from tests.hostile.support import API, SETTINGS_DEPENDENCY, assert_error
@@ -57,3 +58,19 @@ async def test_the_401_answer_is_documented(mem_client, host_app):
     answer = await mem_client.get(f"{API}/session/{session_id}")
     assert_error(answer, 401, "unauthenticated")
     _conforms("GET", "/api/dashboard/session/{session_id}", answer)
+
+
+def _error_classes(kind: type[DashboardError]) -> set[type[DashboardError]]:
+    return {kind}.union(*(_error_classes(sub) for sub in kind.__subclasses__()))
+
+
+def test_every_error_class_status_is_documented():
+    """Every operation documents exactly the statuses the error classes answer with (those of
+    every module the app imports): a class with a new status cannot go undocumented, and no
+    documented status is one nothing answers."""
+    ours = {k for k in _error_classes(DashboardError) if k.__module__.startswith("shared.")}
+    statuses = {str(kind.status) for kind in ours}
+    for path, methods in app.openapi()["paths"].items():
+        for method, operation in methods.items():
+            documented = {status for status in operation["responses"] if int(status) >= 400}
+            assert documented == statuses, (method, path)

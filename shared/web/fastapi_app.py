@@ -41,10 +41,9 @@ from shared.errors import (
 from shared.identity import Caller, caller_from
 from shared.models import ErrorResponse
 from shared.orchestrator.factory import close_orchestrator
-from shared.services.context import Context
+from shared.services.context import Context, settings_dependency
 from shared.services.perform import perform
 from shared.settings import Settings, get_settings
-from shared.web.providers import settings_dependency
 from shared.web.signatures import KEYWORD, Markers, route_parameters, with_signature
 
 

@@ -35,10 +35,9 @@ from shared.errors import (
     internal_error,
 )
 from shared.identity import Caller, caller_from
-from shared.services.context import Context
+from shared.services.context import Context, settings_dependency
 from shared.services.perform import perform
 from shared.settings import Settings
-from shared.web.providers import settings_dependency
 from shared.web.signatures import Markers, route_parameters, with_signature
 
 REQUEST_ID_HEADER = "x-request-id"

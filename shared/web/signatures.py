@@ -10,11 +10,15 @@ from typing import Annotated, Any
 from shared.api import Operation
 from shared.identity import Caller
 from shared.services.conditional import HEADER as IF_NONE_MATCH
-from shared.services.context import Context
+from shared.services.context import (
+    Context,
+    orchestrator_dependency,
+    settings_dependency,
+    store_dependency,
+)
 from shared.services.idempotency import HEADER, KEY_PATTERN
 from shared.settings import Settings
 from shared.store import SessionStore
-from shared.web.providers import orchestrator_dependency, settings_dependency, store_dependency
 
 KEYWORD = inspect.Parameter.KEYWORD_ONLY
 

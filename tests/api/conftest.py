@@ -47,7 +47,7 @@ def host(request) -> str:
 
 @pytest.fixture
 async def app(host, environment) -> AsyncIterator:
-    from shared.web.providers import orchestrator_dependency as _orchestrator
+    from shared.services.context import orchestrator_dependency as _orchestrator
 
     app = dashboard_app(host)
 

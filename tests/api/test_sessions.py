@@ -121,8 +121,8 @@ async def test_a_bad_cursor_or_limit_answers_400(http, orchestrator, query):
 async def test_readiness_names_what_cannot_be_reached(http, orchestrator, app):
     """GET /health/ready checks the table and the orchestrator; GET /health checks nothing."""
     from shared.errors import StoreUnavailable
+    from shared.services.context import store_dependency
     from shared.store.memory import InMemorySessionStore
-    from shared.web.providers import store_dependency
 
     assert (await http.get("/health/ready")).json() == {
         "status": "ready", "table": "ok", "orchestrator": "ok"

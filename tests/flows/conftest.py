@@ -10,9 +10,9 @@ import pytest
 from devtools.table import create_table
 from orchestrator_standin.app import create_app as create_standin
 from shared.orchestrator.client import OrchestratorClient
+from shared.services.context import orchestrator_dependency, store_dependency
 from shared.store.dynamodb import DynamoDBSessionStore
 from shared.store.memory import InMemorySessionStore
-from shared.web import providers
 from tests.hosts import HOSTS, dashboard_app, transport_for
 from tests.orchestrator_faults import FaultyTransport
 
@@ -81,8 +81,8 @@ async def dashboard(request, host):
     link = FaultyTransport(standin)
     orchestrator = OrchestratorClient("http://orchestrator.test", transport=link, backoff_seconds=0)
     app = dashboard_app(host)
-    app.dependency_overrides[providers.store_dependency] = lambda: store
-    app.dependency_overrides[providers.orchestrator_dependency] = lambda: orchestrator
+    app.dependency_overrides[store_dependency] = lambda: store
+    app.dependency_overrides[orchestrator_dependency] = lambda: orchestrator
     async with (
         httpx.AsyncClient(transport=transport_for(app), base_url="http://test") as client,
         httpx.AsyncClient(transport=httpx.ASGITransport(app=standin), base_url="http://o") as admin,

@@ -11,11 +11,10 @@ import pytest
 
 from shared.errors import StoreUnavailable
 from shared.services import expiry, plans, rules, sessions
+from shared.services.context import orchestrator_dependency, settings_dependency, store_dependency
 from shared.settings import Settings
 from shared.store.memory import InMemorySessionStore
 from shared.store.records import utcnow
-from shared.web import providers
-from shared.web.providers import settings_dependency
 
 DEPLOY = "build and deploy the api service to staging"
 
@@ -204,10 +203,10 @@ async def test_an_approval_cut_off_after_its_claim_is_credited_to_who_asked(
     await dashboard.configure(task_seconds=30)
     if cut == "note-lost":
         lossy = UnknownNotNoted(dashboard.store)
-        dashboard.app.dependency_overrides[providers.store_dependency] = lambda: lossy
+        dashboard.app.dependency_overrides[store_dependency] = lambda: lossy
         dashboard.link.faults = {"approve": "hang", "plan_status": "hang"}
     else:
-        orchestrator = dashboard.app.dependency_overrides[providers.orchestrator_dependency]()
+        orchestrator = dashboard.app.dependency_overrides[orchestrator_dependency]()
         sent = orchestrator.approve
 
         def stopped_after_sending(*args, **kwargs):
@@ -220,7 +219,7 @@ async def test_an_approval_cut_off_after_its_claim_is_credited_to_who_asked(
     assert [e["action"] for e in await entries(dashboard, plan_id)] == ["created"]
 
     dashboard.link.faults = {}
-    dashboard.app.dependency_overrides[providers.store_dependency] = lambda: dashboard.store
+    dashboard.app.dependency_overrides[store_dependency] = lambda: dashboard.store
     # Later: the claim is old enough to settle (nothing said its request gave up on it).
     monkeypatch.setattr(rules, "utcnow", lambda: utcnow() + timedelta(minutes=10))
     if then == "abort":
@@ -285,7 +284,7 @@ async def test_a_rejection_whose_write_went_through_unconfirmed_is_recorded_once
 ):
     session_id, plan_id = await planned(dashboard)
     lossy = AnswersLost(dashboard.store, then_down)
-    dashboard.app.dependency_overrides[providers.store_dependency] = lambda: lossy
+    dashboard.app.dependency_overrides[store_dependency] = lambda: lossy
 
     answer = await dashboard.act(plan_id, "reject", session_id, extra={"comment": "not now"})
 

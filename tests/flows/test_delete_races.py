@@ -13,7 +13,7 @@ from collections.abc import Awaitable, Callable
 
 from httpx import Response
 
-from shared.web import providers
+from shared.services.context import store_dependency
 from tests.flows.test_delete_session import DEPLOY, assert_gone, delete, get
 
 WAIT = 30  # seconds a paused request is waited for: a bound against hanging, not a timing
@@ -65,7 +65,7 @@ class PausingStore:
 def pause_store(dashboard, method: str, matches: Callable[..., bool]) -> Pause:
     pause = Pause(matches)
     paused = PausingStore(dashboard.store, method, pause)
-    dashboard.app.dependency_overrides[providers.store_dependency] = lambda: paused
+    dashboard.app.dependency_overrides[store_dependency] = lambda: paused
     return pause
 
 

@@ -4,8 +4,8 @@ never turned into a claimed abort; a failed reject or abort leaves no word of su
 
 import pytest
 
+from shared.services.context import settings_dependency
 from shared.settings import Settings
-from shared.web.providers import settings_dependency
 
 DEPLOY = "build and deploy the api service to staging"
 

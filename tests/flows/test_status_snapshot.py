@@ -12,9 +12,9 @@ from datetime import timedelta
 
 import pytest
 
+from shared.services.context import settings_dependency
 from shared.settings import Settings
 from shared.store.records import Lease, utcnow
-from shared.web import providers
 
 SIX_STEPS = (
     "back up the database, migrate it, build, test and deploy the api service, then monitor it"
@@ -26,7 +26,7 @@ POLLERS = 25
 @pytest.fixture
 def watched(dashboard):
     settings = Settings(session_store="memory", poll_interval_ms=INTERVAL_MS)
-    dashboard.app.dependency_overrides[providers.settings_dependency] = lambda: settings
+    dashboard.app.dependency_overrides[settings_dependency] = lambda: settings
     return dashboard
 
 

@@ -7,8 +7,8 @@ import pytest
 from botocore.awsrequest import AWSResponse
 from botocore.exceptions import EndpointConnectionError, ReadTimeoutError
 
+from shared.services.context import settings_dependency
 from shared.settings import Settings
-from shared.web.providers import settings_dependency
 
 pytestmark = pytest.mark.parametrize(
     "dashboard", [pytest.param("dynamodb_local", marks=pytest.mark.dynamodb_local)], indirect=True

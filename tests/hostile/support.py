@@ -14,7 +14,7 @@ import httpx
 import shared.errors
 from orchestrator_standin.app import create_app as create_standin
 from shared.orchestrator.client import OrchestratorClient
-from shared.web import providers
+from shared.services.context import orchestrator_dependency, settings_dependency, store_dependency
 from tests.hosts import transport_for
 from tests.orchestrator_faults import FaultyTransport
 
@@ -25,9 +25,9 @@ DEPLOY = "build and deploy the api service to staging"
 
 # The dependencies the routes (and the idempotency middleware) take the store and orchestrator
 # from; formerly get_store and deps._orchestrator.
-STORE_DEPENDENCY = providers.store_dependency
-ORCHESTRATOR_DEPENDENCY = providers.orchestrator_dependency
-SETTINGS_DEPENDENCY = providers.settings_dependency
+STORE_DEPENDENCY = store_dependency
+ORCHESTRATOR_DEPENDENCY = orchestrator_dependency
+SETTINGS_DEPENDENCY = settings_dependency
 
 # An upstream answer as careless as they come: a trace, a file path, a botocore class name.
 UPSTREAM_TRACE = (

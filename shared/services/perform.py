@@ -14,14 +14,15 @@ from shared.services.loading import load_session
 def perform(
     operation: Operation,
     ctx: Context,
-    inputs: dict[str, Any],
     *,
     idempotency_key: str | None = None,
     if_none_match: str | None = None,
+    **inputs: Any,
 ) -> Any:
-    """What both hosts do with a request they have read: the use case within the request's time
-    budget for the orchestrator, at most once per Idempotency-Key; a conditional operation's
-    answer carries its ETag, or is 304 (no body) when If-None-Match names it."""
+    """What both hosts do with a request they have read (the route's parameters as
+    shared/web/signatures.py names them): the use case within the request's time budget for the
+    orchestrator, at most once per Idempotency-Key; a conditional operation's answer carries its
+    ETag, or is 304 (no body) when If-None-Match names it."""
     request = idempotency.fingerprint(operation.path, inputs) if idempotency_key else ""
     # The first answer to a request on a session (its messages, its plan) is given again only
     # while the session is there: once the person deleted it, a repeat is "not found".

@@ -2,7 +2,7 @@
 through Mangum, if one is preferred), with the OpenAPI document.
 
 Each route's signature is built from its operation's models, so FastAPI reads and validates the
-request; the endpoints are plain functions, which FastAPI runs in its thread pool.
+request; each endpoint hands the use case to FastAPI's thread pool in one hop.
 """
 
 import inspect
@@ -44,7 +44,7 @@ from shared.orchestrator.factory import close_orchestrator
 from shared.services.context import Context, settings_dependency
 from shared.services.perform import perform
 from shared.settings import Settings, get_settings
-from shared.web.signatures import KEYWORD, Markers, route_parameters, with_signature
+from shared.web.signatures import KEYWORD, Markers, as_route
 
 
 async def caller_dependency(
@@ -70,34 +70,22 @@ def _error(error: DashboardError) -> JSONResponse:
 
 
 def _endpoint(operation: Operation):
-    async def endpoint(
-        response: Response, ctx: Context, idempotency_key=None, if_none_match=None, **inputs
-    ):
+    async def endpoint(response: Response, ctx: Context, **inputs):
         # The use case blocks (botocore, httpx): one hop to the thread pool for all of it, and
         # the answer is serialised back on the event loop.
-        result = await run_in_threadpool(
-            perform,
-            operation,
-            ctx,
-            inputs,
-            idempotency_key=idempotency_key,
-            if_none_match=if_none_match,
-        )
+        result = await run_in_threadpool(perform, operation, ctx, **inputs)
         if not isinstance(result, Answer):
             return result
-        status = result.status or operation.status_code
-        if status in NO_BODY:
-            return Response(status_code=status, headers=result.headers)
-        if result.status is not None:  # a replayed answer, exactly as it was first given
-            return JSONResponse(result.body, status_code=result.status, headers=result.headers)
-        response.headers.update(result.headers)
-        return result.body
+        if result.status is None:  # the operation's model, serialised by FastAPI, and headers
+            response.headers.update(result.headers)
+            return result.body
+        if result.status in NO_BODY:
+            return Response(status_code=result.status, headers=result.headers)
+        # A replayed answer, exactly as it was first given.
+        return JSONResponse(result.body, status_code=result.status, headers=result.headers)
 
     response = inspect.Parameter("response", KEYWORD, annotation=Response)
-    with_signature(endpoint, [response, *route_parameters(operation, MARKERS)])
-    endpoint.__name__ = operation.name
-    endpoint.__doc__ = operation.call.__doc__
-    return endpoint
+    return as_route(endpoint, operation, MARKERS, response)
 
 
 def _router(operations: Iterable[Operation]) -> APIRouter:

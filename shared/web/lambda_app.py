@@ -38,7 +38,7 @@ from shared.identity import Caller, caller_from
 from shared.services.context import Context, settings_dependency
 from shared.services.perform import perform
 from shared.settings import Settings
-from shared.web.signatures import Markers, route_parameters, with_signature
+from shared.web.signatures import Markers, as_route
 
 REQUEST_ID_HEADER = "x-request-id"
 DEFAULT_METRICS_NAMESPACE = "ChiffonDashboard"
@@ -73,10 +73,8 @@ def _read_json(text: str) -> Any:
 
 
 def _route(operation: Operation):
-    def route(ctx: Context, idempotency_key=None, if_none_match=None, **inputs) -> Response:
-        result = perform(
-            operation, ctx, inputs, idempotency_key=idempotency_key, if_none_match=if_none_match
-        )
+    def route(ctx: Context, **inputs) -> Response:
+        result = perform(operation, ctx, **inputs)
         app_metrics.answered(operation.name, result)
         answer = result if isinstance(result, Answer) else Answer(result)
         status = answer.status or operation.status_code
@@ -84,10 +82,7 @@ def _route(operation: Operation):
             return Response(status, headers=answer.headers)
         return _json(status, answer.body, answer.headers)
 
-    with_signature(route, route_parameters(operation, MARKERS))
-    route.__name__ = operation.name
-    route.__doc__ = operation.call.__doc__
-    return route
+    return as_route(route, operation, MARKERS)
 
 
 def resolver_for(

@@ -35,7 +35,7 @@ class Markers:
     async_context: bool = False
 
 
-def with_signature(function: Callable, params: list[inspect.Parameter]) -> Callable:
+def _with_signature(function: Callable, params: list[inspect.Parameter]) -> Callable:
     function.__signature__ = inspect.Signature(params)
     # Powertools reads `Depends` from the annotations, as typing.get_type_hints sees them.
     function.__annotations__ = {p.name: p.annotation for p in params}
@@ -43,14 +43,11 @@ def with_signature(function: Callable, params: list[inspect.Parameter]) -> Calla
 
 
 def _context(markers: Markers, needs_orchestrator: bool) -> Callable[..., Context]:
-    def context(settings, store, caller, orchestrator=None) -> Context:
-        return Context(store=store, caller=caller, settings=settings, orchestrator=orchestrator)
+    def context(**parts) -> Context:
+        return Context(**parts)
 
-    if markers.async_context:
-        plain = context
-
-        async def context(settings, store, caller, orchestrator=None) -> Context:
-            return plain(settings, store, caller, orchestrator)
+    async def on_the_loop(**parts) -> Context:
+        return Context(**parts)
 
     needs = {
         "settings": (Settings, settings_dependency),
@@ -63,16 +60,18 @@ def _context(markers: Markers, needs_orchestrator: bool) -> Callable[..., Contex
         inspect.Parameter(name, KEYWORD, annotation=Annotated[kind, markers.depends(provider)])
         for name, (kind, provider) in needs.items()
     ]
-    return with_signature(context, params)
+    return _with_signature(on_the_loop if markers.async_context else context, params)
 
 
-def route_parameters(operation: Operation, markers: Markers) -> list[inspect.Parameter]:
-    """`ctx`, then `idempotency_key` (when the operation honours one), `if_none_match` (when it
-    is conditional), the path parameters as strings, `query` and `body` as the operation's
-    models."""
-    context = _context(markers, operation.needs_orchestrator)
-    ctx = Annotated[Context, markers.depends(context)]
-    params = [inspect.Parameter("ctx", KEYWORD, annotation=ctx)]
+def as_route(
+    function: Callable, operation: Operation, markers: Markers, *first: inspect.Parameter
+) -> Callable:
+    """`function` as `operation`'s route: its name, its docstring, and after `first` (the host's
+    own) the parameters the host framework reads and validates, as perform() takes them: `ctx`,
+    then `idempotency_key` (when the operation honours one), `if_none_match` (when it is
+    conditional), the path parameters as strings, `query` and `body` as the operation's models."""
+    ctx = Annotated[Context, markers.depends(_context(markers, operation.needs_orchestrator))]
+    params = [*first, inspect.Parameter("ctx", KEYWORD, annotation=ctx)]
     if operation.idempotent:
         key = Annotated[str | None, markers.header(alias=HEADER, pattern=KEY_PATTERN)]
         params.append(inspect.Parameter("idempotency_key", KEYWORD, annotation=key, default=None))
@@ -88,4 +87,7 @@ def route_parameters(operation: Operation, markers: Markers) -> list[inspect.Par
         body = Annotated[operation.body if required else operation.body | None, markers.body()]
         default = inspect.Parameter.empty if required else None
         params.append(inspect.Parameter("body", KEYWORD, annotation=body, default=default))
-    return params
+    _with_signature(function, params)
+    function.__name__ = operation.name
+    function.__doc__ = operation.call.__doc__
+    return function

@@ -37,26 +37,6 @@ def error_content(code: str, message: str) -> dict:
     return {"error": {"code": code, "message": message}}
 
 
-def describe_validation_errors(errors: Iterable[Mapping[str, Any]]) -> str:
-    """Name the fields and what is wrong with them, without echoing what was sent. `errors` are
-    pydantic's, located as both frameworks locate them ("body", "query", "header" or "path"
-    first)."""
-    parts = []
-    for item in list(errors)[:5]:
-        location = ".".join(str(p) for p in item.get("loc", ()) if p != "body") or "body"
-        if item.get("type") == "missing":
-            parts.append(f"{location} is required")
-        elif item.get("type") == "extra_forbidden":
-            parts.append("unknown fields are not allowed")  # the name is the client's own text
-        elif item.get("type") == "json_invalid":
-            parts.append("the body is not valid JSON")
-        elif item.get("type") == "unsupported_content_type":
-            parts.append("the body must be JSON (Content-Type: application/json)")
-        else:
-            parts.append(f"{location}: {item.get('msg', 'invalid value')}")
-    return "; ".join(parts) or "The request is not valid."
-
-
 class DashboardError(Exception):
     """Base class: `code` is the machine-readable error code, `status` the HTTP status."""
 
@@ -81,6 +61,27 @@ def internal_error() -> DashboardError:
 class InvalidInput(DashboardError):
     code = "invalid_request"
     status = 400
+
+
+def invalid_request(errors: Iterable[Mapping[str, Any]]) -> InvalidInput:
+    """What a framework's validation refused, as the 400 the web client expects (not the
+    frameworks' 422): it names the fields and what is wrong with them, without echoing what was
+    sent. `errors` are pydantic's, located as both frameworks locate them ("body", "query",
+    "header" or "path" first)."""
+    parts = []
+    for item in list(errors)[:5]:
+        location = ".".join(str(p) for p in item.get("loc", ()) if p != "body") or "body"
+        if item.get("type") == "missing":
+            parts.append(f"{location} is required")
+        elif item.get("type") == "extra_forbidden":
+            parts.append("unknown fields are not allowed")  # the name is the client's own text
+        elif item.get("type") == "json_invalid":
+            parts.append("the body is not valid JSON")
+        elif item.get("type") == "unsupported_content_type":
+            parts.append("the body must be JSON (Content-Type: application/json)")
+        else:
+            parts.append(f"{location}: {item.get('msg', 'invalid value')}")
+    return InvalidInput("; ".join(parts) or "The request is not valid.")
 
 
 class Unauthenticated(DashboardError):

@@ -10,22 +10,12 @@ from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
 from typing import Annotated
 
-from fastapi import (
-    APIRouter,
-    Body,
-    Depends,
-    FastAPI,
-    Header,
-    HTTPException,
-    Query,
-    Request,
-    Response,
-)
+from fastapi import APIRouter, Body, Depends, FastAPI, Header, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.datastructures import Headers
-from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.exceptions import HTTPException
 
 from shared.api import MAX_BODY_BYTES, NO_BODY, Answer, Operation
 from shared.errors import (
@@ -33,10 +23,9 @@ from shared.errors import (
     HTTP_CODES,
     TOO_LARGE,
     DashboardError,
-    InvalidInput,
-    describe_validation_errors,
     error_content,
     internal_error,
+    invalid_request,
 )
 from shared.identity import Caller, caller_from
 from shared.models import ErrorResponse
@@ -114,11 +103,10 @@ async def _dashboard_error(_: Request, error: DashboardError) -> JSONResponse:
 
 
 async def _validation_error(_: Request, error: RequestValidationError) -> JSONResponse:
-    # The web client expects 400 for bad input (not FastAPI's 422).
-    return _error(InvalidInput(describe_validation_errors(error.errors())))
+    return _error(invalid_request(error.errors()))
 
 
-async def _http_error(_: Request, error: StarletteHTTPException) -> JSONResponse:
+async def _http_error(_: Request, error: HTTPException) -> JSONResponse:
     code = HTTP_CODES.get(error.status_code, "http_error")
     message = error.detail if isinstance(error.detail, str) else "Request failed."
     return JSONResponse(error_content(code, message), error.status_code, error.headers)
@@ -179,7 +167,7 @@ def create_app(*groups: Iterable[Operation], title: str = "Chiffon Dashboard API
         exception_handlers={
             DashboardError: _dashboard_error,
             RequestValidationError: _validation_error,
-            StarletteHTTPException: _http_error,
+            HTTPException: _http_error,
         },
     )
     app.add_middleware(_BodyLimit)

@@ -31,8 +31,8 @@ from shared.errors import (
     InvalidInput,
     NotFound,
     PayloadTooLarge,
-    describe_validation_errors,
     internal_error,
+    invalid_request,
 )
 from shared.identity import Caller, caller_from
 from shared.services.context import Context, settings_dependency
@@ -105,9 +105,8 @@ def resolver_for(
         return _error(error)
 
     @app.exception_handler([RequestValidationError, RequestUnsupportedContentType])
-    def invalid_request(error: RequestValidationError) -> Response:
-        # The web client expects 400 for bad input (not 422).
-        return _error(InvalidInput(describe_validation_errors(error.errors())))
+    def not_valid(error: RequestValidationError) -> Response:
+        return _error(invalid_request(error.errors()))
 
     @app.exception_handler(UnicodeDecodeError)
     def not_text(_: UnicodeDecodeError) -> Response:  # a body that is not UTF-8 at all

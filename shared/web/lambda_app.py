@@ -65,11 +65,17 @@ def _error(error: DashboardError) -> Response:
 
 def _read_json(text: str) -> Any:
     """json.loads, with the two other ways a body can fail to be read (nested too deep, an
-    integer too long to convert) reported as the JSON error the resolver answers 400 for."""
+    integer too long to convert) reported as the JSON error the resolver answers 400 for.
+
+    A JSON array comes back as a tuple: Powertools validates the first item of a list as the
+    whole body (it unwraps lists as it does a repeated query parameter), so `[{...}, 1]` would
+    pass for `{...}`. pydantic refuses a tuple for a model with the same error as FastAPI gives
+    for the array, and no operation takes an array."""
     try:
-        return json.loads(text)
+        value = json.loads(text)
     except (RecursionError, ValueError) as error:
         raise json.JSONDecodeError(str(error), text, 0) from None
+    return tuple(value) if isinstance(value, list) else value
 
 
 def _route(operation: Operation):

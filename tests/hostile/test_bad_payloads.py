@@ -124,6 +124,7 @@ async def test_a_body_of_another_content_type_is_400(
 NOT_OBJECTS = {
     "empty-array": [],
     "array-of-the-object": ["OBJECT"],
+    "array-of-null-and-more": [None, []],  # null alone is an empty body for POST /session
     "string": "deploy",
     "number": 42,
     "true": True,
@@ -133,9 +134,9 @@ NOT_OBJECTS = {
 
 @pytest.mark.parametrize("value", list(NOT_OBJECTS.values()), ids=list(NOT_OBJECTS))
 @pytest.mark.parametrize("endpoint", POSTS)
-async def test_json_that_is_not_an_object_is_400(client, backend, plan, endpoint, value, host):
-    """On the Lambda host, Powertools reads a one-element array as its element (it unwraps
-    single values for query parameters and bodies alike): the same fields are validated."""
+async def test_json_that_is_not_an_object_is_400(client, backend, plan, endpoint, value):
+    """An array is refused even when an item would pass as the body: Powertools would validate
+    a list's first item as the body, were it not for the Lambda adapter's JSON reader."""
     session_id, plan_id = plan
     if value == ["OBJECT"]:
         value = [_valid_body(endpoint, session_id, plan_id)]
@@ -143,9 +144,6 @@ async def test_json_that_is_not_an_object_is_400(client, backend, plan, endpoint
     answer = await client.post(_url(endpoint, plan_id), json=value, headers=ALICE)
     if endpoint == "session" and value is None:
         assert answer.status_code == 201, answer.text  # the body is optional: null is none
-        return
-    if host == "lambda" and isinstance(value, list) and len(value) == 1:
-        assert answer.status_code != 400, answer.text  # answered as the object would be
         return
     assert_error(answer, 400, "invalid_request")
     watch.check()

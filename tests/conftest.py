@@ -9,8 +9,6 @@ import os
 import shutil
 import tempfile
 
-from shared.store import dynamodb_data
-
 os.environ.setdefault("AWS_ACCESS_KEY_ID", "testing")
 os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "testing")
 os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
@@ -18,10 +16,13 @@ os.environ.setdefault("AWS_REGION", "us-east-1")
 os.environ.setdefault("POWERTOOLS_TRACE_DISABLED", "true")
 os.environ.setdefault("POWERTOOLS_METRICS_NAMESPACE", "ChiffonDashboardTests")
 
-# The DynamoDB clients read botocore's data cut to DynamoDB, as the deployed functions do
-# (shared/store/dynamodb_data.py): every test on moto or DynamoDB Local goes through it, and so
-# do the processes the end-to-end tests start.
+# The store's DynamoDB client (shared.store.dynamodb_client) reads botocore's data cut to
+# DynamoDB, as the deployed functions do (shared/store/dynamodb_data.py): in the contract and
+# hostile suites on moto and DynamoDB Local, the app tests, and the processes the end-to-end
+# tests start.
 if "BOTOCORE_DATA_DIR" not in os.environ:
+    from shared.store import dynamodb_data
+
     _botocore_data = tempfile.mkdtemp(prefix="chiffon-botocore-data-")
     atexit.register(shutil.rmtree, _botocore_data, True)
     dynamodb_data.write(_botocore_data)

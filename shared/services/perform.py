@@ -14,6 +14,7 @@ from shared.services.loading import load_session
 def perform(
     operation: Operation,
     ctx: Context,
+    /,  # a path parameter may have any name, even these two
     *,
     idempotency_key: str | None = None,
     if_none_match: str | None = None,

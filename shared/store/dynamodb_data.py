@@ -18,11 +18,11 @@ botocore version is not used (a warning says so): the client then reads botocore
 
 With an endpoints.json that is not its own, botocore gives the endpoint that file resolves to
 its endpoint rules as the one to use. For the standard endpoints that is the same host in every
-region (tests/unit/test_dynamodb_data.py checks them all), but two things differ:
-- FIPS and dual-stack endpoints resolve differently in some regions, so when either is asked
-  for, `use` leaves botocore's own data in place;
-- the rules' account-based endpoints ("<account>.ddb.<region>.amazonaws.com") are not chosen.
-  Lambda's credentials carry no account id, so the rules would not choose them there either.
+region (tests/unit/test_dynamodb_data.py checks them all). FIPS and dual-stack endpoints resolve
+differently in some regions, and the rules' account-based endpoints
+("<account>.ddb.<region>.amazonaws.com") are never chosen, so when any of those is asked for
+(settings or credentials), `use` leaves botocore's own data in place. Lambda's credentials carry
+no account id: there the cut data is used. AWS_DATA_PATH is not read when it is.
 
 Runs as a script in the layer build, with nothing but botocore importable:
 `python dynamodb_data.py TARGET`.
@@ -38,7 +38,8 @@ SERVICE = "dynamodb"
 VERSION_FILE = "botocore-version"
 # What botocore reads for a DynamoDB client, besides the service's own files: endpoints (the
 # legacy resolver), partitions (the endpoint rules), the SDK defaults, and the legacy retry
-# rules (read only if AWS_RETRY_MODE=legacy, but then a missing file would fail every call).
+# rules (read only in legacy retry mode, which the store's Config rules out; kept, being small,
+# so that a client made with another Config still works).
 _SHARED_FILES = ("partitions", "sdk-default-configuration", "_retry")
 _SERVICE_FILES = ("service-2", "endpoint-rule-set-1", "paginators-1", "waiters-2")
 
@@ -55,10 +56,11 @@ def _without_documentation(value: Any) -> Any:
 
 
 def _only_dynamodb(endpoints: dict) -> dict:
+    # Every partition stays, even one without DynamoDB: botocore would otherwise place its
+    # regions in the "aws" partition, under another domain.
     partitions = [
-        {**partition, "services": {SERVICE: partition["services"][SERVICE]}}
+        {**partition, "services": {k: v for k, v in partition["services"].items() if k == SERVICE}}
         for partition in endpoints["partitions"]
-        if SERVICE in partition["services"]
     ]
     return {**endpoints, "partitions": partitions}
 
@@ -68,7 +70,10 @@ def write(target: str) -> None:
     import botocore
     from botocore.loaders import Loader
 
-    source = Loader()  # botocore's own data only (no AWS_DATA_PATH)
+    # botocore's own data alone: not AWS_DATA_PATH, nor the builder's ~/.aws/models.
+    source = Loader(
+        extra_search_paths=[Loader.BUILTIN_DATA_PATH], include_default_search_paths=False
+    )
     version = source.determine_latest_version(SERVICE, "service-2")
     files = {"endpoints": _only_dynamodb(source.load_data("endpoints"))}
     files.update((name, source.load_data(name)) for name in _SHARED_FILES)
@@ -84,17 +89,30 @@ def write(target: str) -> None:
         f.write(botocore.__version__)
 
 
+def _resolved_differently(session) -> bool:
+    """Whether the endpoint asked for is one botocore resolves differently from data that is not
+    its own: FIPS or dual-stack, or an account-based endpoint (an account id in the credentials,
+    as AWS_ACCOUNT_ID gives, unless AWS_ACCOUNT_ID_ENDPOINT_MODE=disabled; or that mode
+    "required")."""
+    variable = session.get_config_variable
+    if variable("use_fips_endpoint") or variable("use_dualstack_endpoint"):
+        return True
+    mode = variable("account_id_endpoint_mode")
+    if mode == "required":
+        return True
+    # The same credentials create_client resolves next (the session keeps them).
+    return mode != "disabled" and bool(getattr(session.get_credentials(), "account_id", None))
+
+
 def use(session, target: str | None) -> bool:
     """Make `session` (a botocore session) read the data in `target` alone, through botocore's
     own Loader. Not when there is no `target`, it was written for another botocore version, or
-    FIPS or dual-stack endpoints are asked for (AWS_USE_FIPS_ENDPOINT, AWS_USE_DUALSTACK_ENDPOINT
-    or the config file): botocore resolves those differently from data that is not its own.
-    Then the session keeps botocore's own data. Returns whether the cut data is used."""
+    the endpoint asked for is one botocore resolves differently from data that is not its own
+    (FIPS, dual-stack, account-based): then the session keeps botocore's own data. Returns
+    whether the cut data is used."""
     if not target:
         return False
-    if session.get_config_variable("use_fips_endpoint") or session.get_config_variable(
-        "use_dualstack_endpoint"
-    ):
+    if _resolved_differently(session):
         return False
     import botocore
     from botocore.loaders import Loader

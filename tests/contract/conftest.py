@@ -7,6 +7,8 @@ from datetime import timedelta
 import pytest
 
 from devtools.table import create_table
+from shared.settings import Settings
+from shared.store import dynamodb_client
 from shared.store.dynamodb import DynamoDBSessionStore
 from shared.store.memory import InMemorySessionStore
 
@@ -36,17 +38,22 @@ def make_store(request, backend):
     if backend == "memory":
         yield lambda ttl=timedelta(days=7): InMemorySessionStore(ttl=ttl)
         return
+    # The store's client is the one the functions make (shared.store.dynamodb_client), on
+    # botocore's data cut to DynamoDB (tests/conftest.py sets BOTOCORE_DATA_DIR).
     if backend == "moto":
-        import boto3
         from moto import mock_aws
 
         with mock_aws():
-            client = _one_call_at_a_time(boto3.client("dynamodb", region_name="us-east-1"))
+            client = _one_call_at_a_time(dynamodb_client(Settings(dynamodb_endpoint_url=None)))
             create_table(client, "sessions")
             yield lambda ttl=timedelta(days=7): DynamoDBSessionStore(client, "sessions", ttl=ttl)
         return
     emulator = request.getfixturevalue("dynamodb_local")
-    client = emulator.client()
+    # DynamoDB Local keeps tables per access key: the emulator's own.
+    monkeypatch = request.getfixturevalue("monkeypatch")
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "local")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "local")
+    client = dynamodb_client(Settings(dynamodb_endpoint_url=emulator.endpoint_url))
     table = f"sessions-{uuid.uuid4().hex[:12]}"  # a table per test: no state leaks between tests
     create_table(client, table)
     yield lambda ttl=timedelta(days=7): DynamoDBSessionStore(client, table, ttl=ttl)

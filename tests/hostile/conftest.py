@@ -6,11 +6,12 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 
-import boto3
 import pytest
 from moto import mock_aws
 
 from devtools.table import create_table
+from shared.settings import Settings
+from shared.store import dynamodb_client
 from shared.store.dynamodb import DynamoDBSessionStore
 from shared.store.memory import InMemorySessionStore
 from tests.hostile import fuzzstats
@@ -57,7 +58,8 @@ def moto_table():
     """One moto DynamoDB table per test module (creating one per test is slow); every call of
     the store's client is logged."""
     with mock_aws():
-        client = boto3.client("dynamodb", region_name="us-east-1")
+        # the functions' own client, on botocore's data cut to DynamoDB (tests/conftest.py)
+        client = dynamodb_client(Settings(dynamodb_endpoint_url=None))
         table = f"hostile-{uuid.uuid4().hex[:8]}"
         create_table(client, table)
         log = DynamoCallLog()

@@ -2,11 +2,16 @@
 the same requests to the same endpoints as one reading botocore's own data, and data written for
 another botocore version is never used.
 
-Every store test on moto and DynamoDB Local reads the cut data too (tests/conftest.py sets
-BOTOCORE_DATA_DIR), and the built tests read the data the layer build wrote."""
+The store contract and hostile suites on moto and DynamoDB Local read the cut data too, through
+the functions' own client (tests/conftest.py sets BOTOCORE_DATA_DIR), and the built tests read
+the data the layer build wrote."""
 
 import json
 import logging
+import os
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 from botocore.loaders import Loader
@@ -64,17 +69,50 @@ def test_every_region_resolves_the_same_endpoint_as_with_botocore_s_own_data(cut
     assert compared > 30
 
 
-@pytest.mark.parametrize("variant", ["AWS_USE_FIPS_ENDPOINT", "AWS_USE_DUALSTACK_ENDPOINT"])
-def test_fips_or_dual_stack_endpoints_keep_botocore_s_own_data(cut, variant, monkeypatch):
-    """With a cut endpoints.json botocore resolves these differently in some regions (FIPS in
-    us-gov-west-1, dual-stack in af-south-1)."""
-    monkeypatch.setenv(variant, "true")
+@pytest.mark.parametrize(
+    "variable, value, region, expected",
+    [
+        # botocore's own data: us-gov-west-1 is FIPS already; the cut data would add "-fips"
+        ("AWS_USE_FIPS_ENDPOINT", "true", "us-gov-west-1", "dynamodb.us-gov-west-1.amazonaws.com"),
+        ("AWS_USE_DUALSTACK_ENDPOINT", "true", "af-south-1", "dynamodb.af-south-1.api.aws"),
+        ("AWS_ACCOUNT_ID", "123456789012", "eu-west-1", "123456789012.ddb.eu-west-1.amazonaws.com"),
+    ],
+)
+def test_endpoints_botocore_resolves_otherwise_keep_its_own_data(
+    cut, variable, value, region, expected, monkeypatch
+):
+    """With a cut endpoints.json botocore resolves FIPS and dual-stack endpoints differently in
+    some regions, and never chooses an account-based one."""
+    monkeypatch.setenv(variable, value)
     assert not dynamodb_data.use(get_session(), cut)
-    client = dynamodb_client(Settings(aws_region="us-gov-west-1", botocore_data_dir=cut))
-    expected = "dynamodb.us-gov-west-1.amazonaws.com"  # botocore's own data: FIPS already
-    if variant == "AWS_USE_DUALSTACK_ENDPOINT":
-        expected = "dynamodb.us-gov-west-1.api.aws"
+    client = dynamodb_client(Settings(aws_region=region, botocore_data_dir=cut))
     assert _sent(client, "list_tables")[0] == f"https://{expected}/"
+
+
+def test_an_account_endpoint_mode_of_required_keeps_botocore_s_own_data(cut, monkeypatch):
+    """Without an account id botocore then refuses to make a request; the cut data would
+    quietly use the regional endpoint."""
+    monkeypatch.setenv("AWS_ACCOUNT_ID_ENDPOINT_MODE", "required")
+    assert not dynamodb_data.use(get_session(), cut)
+
+
+def test_the_data_is_botocore_s_own_not_the_builder_s_models(tmp_path):
+    """botocore's default search path includes ~/.aws/models: a builder's custom endpoints
+    there must not ship in the layer. Run as the build runs it, in its own process (botocore
+    reads the home folder when it is imported)."""
+    home = tmp_path / "home"
+    (home / ".aws" / "models").mkdir(parents=True)
+    (home / ".aws" / "models" / "endpoints.json").write_text('{"partitions": [], "version": 3}')
+    script = Path(dynamodb_data.__file__)
+    env = {**os.environ, "HOME": str(home)}
+    subprocess.run([sys.executable, str(script), str(tmp_path / "data")], env=env, check=True)
+    written = json.loads((tmp_path / "data" / "endpoints.json").read_text())["partitions"]
+    builtin = Loader(
+        extra_search_paths=[Loader.BUILTIN_DATA_PATH], include_default_search_paths=False
+    )
+    assert [p["partition"] for p in written] == [
+        p["partition"] for p in builtin.load_data("endpoints")["partitions"]
+    ]
 
 
 def test_the_model_has_every_operation_and_shape_of_botocore_s_without_documentation(cut):
@@ -105,7 +143,7 @@ def test_a_call_sends_the_same_request_as_with_botocore_s_own_data(cut):
                     "ConditionExpression": "attribute_not_exists(PK)",
                 }
             }
-        ]
+        ],
     }
     sent = []
     for data in (None, cut):
@@ -134,3 +172,10 @@ def test_no_folder_or_a_missing_one_means_botocore_s_own_data(tmp_path, caplog):
     with caplog.at_level(logging.WARNING):
         assert not dynamodb_data.use(get_session(), str(tmp_path / "absent"))
     assert "BOTOCORE_DATA_DIR unreadable" in caplog.text
+
+
+def test_a_partition_without_dynamodb_stays_with_no_services():
+    """Dropped, its regions would fall into the "aws" partition and another domain."""
+    endpoints = {"version": 3, "partitions": [{"partition": "new", "services": {"s3": {}}}]}
+    cut = dynamodb_data._only_dynamodb(endpoints)
+    assert cut["partitions"] == [{"partition": "new", "services": {}}]

@@ -1,16 +1,14 @@
 """botocore's data for the DynamoDB client, cut to DynamoDB, for the Lambda functions' cold start.
 
-Creating a client makes botocore read its data: endpoints.json (1.2 MB: every service in every
-partition), the DynamoDB model (about 500 KB, most of it documentation), and a listing of every
-service it ships (~420 folders), twice, only to check that "dynamodb" is one of them. Each cold
-start pays for that, and nothing in it serves this service.
+Creating a client makes botocore read endpoints.json (1.2 MB: every service in every partition)
+and the DynamoDB model (about 500 KB, most of it documentation). Each cold start pays for that,
+and nothing in it serves this service.
 
-`write(target)` writes the same files cut to what a DynamoDB client reads: endpoints.json with
-only the "dynamodb" entry of each partition, the model without its documentation, the rest as
-botocore has it, and the botocore version they came from. `use(session, target)` registers
-botocore's own `Loader`, searching that folder alone (its public
-`include_default_search_paths=False`), as the session's `data_loader`: botocore's public way to
-supply its data ("this enables end users to provide additional search paths", botocore.loaders).
+`write(target)` writes those two files cut down, in botocore's data layout: endpoints.json with
+only the "dynamodb" entry of each partition, the model without its documentation, and the
+botocore version they came from. `use(session, target)` puts that folder on the session's
+`data_path` (botocore's AWS_DATA_PATH setting, its public way to supply data), which is searched
+before botocore's own data: these two files come from there, everything else from botocore.
 
 The build writes the folder from the dependencies layer's own botocore (deploy/Makefile) and
 the functions find it through the BOTOCORE_DATA_DIR setting. A folder written for another
@@ -22,7 +20,7 @@ region (tests/unit/test_dynamodb_data.py checks them all). FIPS and dual-stack e
 differently in some regions, and the rules' account-based endpoints
 ("<account>.ddb.<region>.amazonaws.com") are never chosen, so when any of those is asked for
 (settings or credentials), `use` leaves botocore's own data in place. Lambda's credentials carry
-no account id: there the cut data is used. AWS_DATA_PATH is not read when it is.
+no account id: there the cut data is used.
 
 Runs as a script in the layer build, with nothing but botocore importable:
 `python dynamodb_data.py TARGET`.
@@ -36,12 +34,6 @@ from typing import Any
 
 SERVICE = "dynamodb"
 VERSION_FILE = "botocore-version"
-# What botocore reads for a DynamoDB client, besides the service's own files: endpoints (the
-# legacy resolver), partitions (the endpoint rules), the SDK defaults, and the legacy retry
-# rules (read only in legacy retry mode, which the store's Config rules out; kept, being small,
-# so that a client made with another Config still works).
-_SHARED_FILES = ("partitions", "sdk-default-configuration", "_retry")
-_SERVICE_FILES = ("service-2", "endpoint-rule-set-1", "paginators-1", "waiters-2")
 
 logger = logging.getLogger(__name__)
 
@@ -66,20 +58,18 @@ def _only_dynamodb(endpoints: dict) -> dict:
 
 
 def write(target: str) -> None:
-    """Write the cut data to `target` (made if missing) from the botocore installed here."""
+    """Write the cut files to `target` (made if missing) from the botocore imported here, as a
+    session reads them (the build runs it with no AWS_DATA_PATH and no ~/.aws/models: see
+    __main__)."""
     import botocore
-    from botocore.loaders import Loader
+    from botocore.session import Session
 
-    # botocore's own data alone: not AWS_DATA_PATH, nor the builder's ~/.aws/models.
-    source = Loader(
-        extra_search_paths=[Loader.BUILTIN_DATA_PATH], include_default_search_paths=False
-    )
-    version = source.determine_latest_version(SERVICE, "service-2")
-    files = {"endpoints": _only_dynamodb(source.load_data("endpoints"))}
-    files.update((name, source.load_data(name)) for name in _SHARED_FILES)
-    for name in _SERVICE_FILES:
-        data = source.load_service_model(SERVICE, name, version)
-        files[f"{SERVICE}/{version}/{name}"] = _without_documentation(data)
+    session = Session()
+    version = session.get_service_model(SERVICE).api_version
+    files = {
+        "endpoints": _only_dynamodb(session.get_data("endpoints")),
+        f"{SERVICE}/{version}/service-2": _without_documentation(session.get_service_data(SERVICE)),
+    }
     for name, data in files.items():
         path = os.path.join(target, f"{name}.json")
         os.makedirs(os.path.dirname(path), exist_ok=True)
@@ -105,17 +95,16 @@ def _resolved_differently(session) -> bool:
 
 
 def use(session, target: str | None) -> bool:
-    """Make `session` (a botocore session) read the data in `target` alone, through botocore's
-    own Loader. Not when there is no `target`, it was written for another botocore version, or
-    the endpoint asked for is one botocore resolves differently from data that is not its own
-    (FIPS, dual-stack, account-based): then the session keeps botocore's own data. Returns
-    whether the cut data is used."""
+    """Make `session` (a botocore session, before its first client) read the files in `target`
+    before botocore's own. Not when there is no `target`, it was written for another botocore
+    version, or the endpoint asked for is one botocore resolves differently from data that is not
+    its own (FIPS, dual-stack, account-based): then the session keeps botocore's own data.
+    Returns whether the cut data is used."""
     if not target:
         return False
     if _resolved_differently(session):
         return False
     import botocore
-    from botocore.loaders import Loader
 
     try:
         with open(os.path.join(target, VERSION_FILE)) as f:
@@ -130,10 +119,15 @@ def use(session, target: str | None) -> bool:
             botocore.__version__,
         )
         return False
-    loader = Loader(extra_search_paths=[target], include_default_search_paths=False)
-    session.register_component("data_loader", loader)
+    session.set_config_variable("data_path", target)
     return True
 
 
 if __name__ == "__main__":
+    # botocore's own data only: a builder's AWS_DATA_PATH or ~/.aws/models (whose place botocore
+    # fixes when imported, hence before it is) must not ship in the layer.
+    import tempfile
+
+    os.environ.pop("AWS_DATA_PATH", None)
+    os.environ["HOME"] = tempfile.mkdtemp()
     write(sys.argv[1])

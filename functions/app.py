@@ -5,6 +5,7 @@
 `handler` serves the same app from a single Lambda function, if one is preferred.
 """
 
+from fastapi.middleware.cors import CORSMiddleware
 from mangum import Mangum
 
 from functions.chat.routes import OPERATIONS as CHAT
@@ -12,13 +13,14 @@ from functions.page import mount_page
 from functions.plans.routes import OPERATIONS as PLANS
 from functions.sessions.routes import OPERATIONS as SESSIONS
 from shared.settings import get_settings
-from shared.web.cors import ErrorShapeCORSMiddleware
 from shared.web.fastapi_app import create_app
 
 GROUPS = (SESSIONS, CHAT, PLANS)
 app = create_app(*GROUPS)
 app.add_middleware(
-    ErrorShapeCORSMiddleware,  # Starlette's, with a refused preflight in the error shape
+    # Starlette's: a refused preflight is its 400 text/plain, read only by the browser, which
+    # shows the page nothing of it.
+    CORSMiddleware,
     allow_origins=get_settings().cors_origins,
     allow_credentials=True,
     # The methods the operations serve, as template.yaml's CorsConfiguration lists them.

@@ -128,15 +128,6 @@ class _Case:
 CLOSE = b"Connection: close"
 # What reaches the app, and what it must answer: the status and the error code.
 SEEN_BY_THE_APP = {
-    "preflight from an unlisted origin": _Case(
-        preflight("http://evil.example", "POST"), 400, "cors_refused"
-    ),
-    "preflight from a near-miss origin": _Case(
-        preflight("http://localhost:3000.evil.example", "POST"), 400, "cors_refused"
-    ),
-    "preflight for a method not served": _Case(
-        preflight(ALLOWED_ORIGIN, "PUT"), 400, "cors_refused"
-    ),
     # uvicorn decodes a percent-encoded path as UTF-8 with U+FFFD for what is not: the app
     # sees /session/\ufffd, no session of that id exists.
     "invalid UTF-8 (%FF) in an API path": _Case(
@@ -183,7 +174,7 @@ def test_a_refused_preflight_still_grants_nothing(local_app):
     answer = send_raw(local_app, preflight("http://evil.example", "POST"))
     assert answer.status == 400
     assert "access-control-allow-origin" not in answer.headers
-    assert answer.json()["error"]["message"] == "Disallowed CORS origin"
+    assert answer.content == b"Disallowed CORS origin"
 
 
 def test_an_allowed_preflight_is_unchanged(local_app):

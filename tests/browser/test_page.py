@@ -228,6 +228,9 @@ def test_sessions_newest_first_and_older_history_on_scroll(page: Page, stack, us
     expect(history).to_contain_text("and back it up first")
     expect(history.get_by_role("listitem")).to_have_count(6)
     expect(page.get_by_role("button", name="Load older messages")).to_be_visible()
+    # The page scrolls the newest page into view; a wheel before that moves nothing, and a
+    # loaded machine can get there first.
+    page.wait_for_function("() => document.getElementById('history').scrollTop > 40")
     history.hover()
     page.mouse.wheel(0, -10_000)
     expect(history.get_by_role("listitem")).to_have_count(8)

@@ -30,9 +30,6 @@ class Markers:
     query: Any
     body: Any
     caller: Callable[..., Caller]  # the host's own: it reads the identity off its request type
-    # The context only assembles what it is given: on an async host it runs on the event loop
-    # (FastAPI would hand a plain function to its thread pool, a hop per request for nothing).
-    async_context: bool = False
 
 
 def _with_signature(function: Callable, params: list[inspect.Parameter]) -> Callable:
@@ -46,9 +43,6 @@ def _context(markers: Markers, needs_orchestrator: bool) -> Callable[..., Contex
     def context(**parts) -> Context:
         return Context(**parts)
 
-    async def on_the_loop(**parts) -> Context:
-        return Context(**parts)
-
     needs = {
         "settings": (Settings, settings_dependency),
         "store": (SessionStore, store_dependency),
@@ -60,18 +54,16 @@ def _context(markers: Markers, needs_orchestrator: bool) -> Callable[..., Contex
         inspect.Parameter(name, KEYWORD, annotation=Annotated[kind, markers.depends(provider)])
         for name, (kind, provider) in needs.items()
     ]
-    return _with_signature(on_the_loop if markers.async_context else context, params)
+    return _with_signature(context, params)
 
 
-def as_route(
-    function: Callable, operation: Operation, markers: Markers, *first: inspect.Parameter
-) -> Callable:
-    """`function` as `operation`'s route: its name, its docstring, and after `first` (the host's
-    own) the parameters the host framework reads and validates, as perform() takes them: `ctx`,
-    then `idempotency_key` (when the operation honours one), `if_none_match` (when it is
-    conditional), the path parameters as strings, `query` and `body` as the operation's models."""
+def as_route(function: Callable, operation: Operation, markers: Markers) -> Callable:
+    """`function` as `operation`'s route: its name, its docstring, and the parameters the host
+    framework reads and validates, as perform() takes them: `ctx`, then `idempotency_key` (when
+    the operation honours one), `if_none_match` (when it is conditional), the path parameters as
+    strings, `query` and `body` as the operation's models."""
     ctx = Annotated[Context, markers.depends(_context(markers, operation.needs_orchestrator))]
-    params = [*first, inspect.Parameter("ctx", KEYWORD, annotation=ctx)]
+    params = [inspect.Parameter("ctx", KEYWORD, annotation=ctx)]
     if operation.idempotent:
         key = Annotated[str | None, markers.header(alias=HEADER, pattern=KEY_PATTERN)]
         params.append(inspect.Parameter("idempotency_key", KEYWORD, annotation=key, default=None))

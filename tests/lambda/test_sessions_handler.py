@@ -5,6 +5,7 @@ import uuid
 
 import pytest
 
+from shared.api import MAX_BODY_BYTES
 from tests.lambda_events import answer, http_event
 
 SESSION = "/api/dashboard/session"
@@ -58,6 +59,21 @@ def test_a_base64_encoded_body_is_decoded(sessions_handler, context):
     created = answer(sessions_handler(event, context))
     assert created.status == 201
     assert created.body["user_id"] == "bob"
+
+
+@pytest.mark.parametrize("base64_body", [False, True], ids=["text", "base64"])
+def test_a_body_past_the_limit_is_refused_with_413_as_decoded(
+    sessions_handler, context, base64_body
+):
+    # Padded with spaces, still valid JSON: only its size is wrong. Base64 makes it a third
+    # larger on the wire, so the limit must apply to what it decodes to, not to the event.
+    padding = MAX_BODY_BYTES - len(json.dumps({"user_id": "bob"}))
+    fits = '{"user_id": "bob"' + " " * padding + "}"
+    event = http_event("POST", SESSION, body=fits, base64_body=base64_body)
+    assert answer(sessions_handler(event, context)).status == 201
+
+    event = http_event("POST", SESSION, body=fits + " ", base64_body=base64_body)
+    assert_error(answer(sessions_handler(event, context)), 413, "payload_too_large")
 
 
 def test_the_jwt_subject_owns_the_session_whatever_the_body_says(sessions_handler, context):

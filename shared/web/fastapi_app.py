@@ -16,7 +16,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
-from shared.api import MAX_BODY_BYTES, NO_BODY, Answer, Operation
+from shared.api import MAX_BODY_BYTES, NO_BODY, NOT_MODIFIED, Answer, Operation
 from shared.errors import (
     ERROR_STATUSES,
     HTTP_CODES,
@@ -43,6 +43,7 @@ async def caller_dependency(
     return caller_from(request.scope.get("aws.event"), request.headers, settings)
 
 
+NOT_MODIFIED_DOC = {"description": "Not Modified: If-None-Match names the current ETag; no body"}
 MARKERS = Markers(depends=Depends, header=Header, query=Query, body=Body, caller=caller_dependency)
 
 
@@ -132,6 +133,7 @@ def create_app(*groups: Iterable[Operation], title: str = "Chiffon Dashboard API
             tags=list(operation.tags),
             summary=operation.summary,
             include_in_schema=operation.in_schema,
+            responses={NOT_MODIFIED: NOT_MODIFIED_DOC} if operation.conditional else None,
             max_body_size=MAX_BODY_BYTES,
         )
     get_settings()  # fail at start-up, not on the first request, when the settings are wrong

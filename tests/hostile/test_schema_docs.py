@@ -14,7 +14,7 @@ from schemathesis.specs.openapi.checks import (
 from functions.app import app
 from shared.errors import DashboardError
 from shared.settings import Settings
-from tests.hostile.conftest import new_session
+from tests.hostile.conftest import new_session, session_with_plan
 from tests.hostile.support import API, SETTINGS_DEPENDENCY, assert_error
 
 SCHEMA = schemathesis.openapi.from_dict(app.openapi())
@@ -50,6 +50,17 @@ async def test_the_413_answer_is_documented(mem_client):
     )
     assert_error(answer, 413, "payload_too_large")
     _conforms("POST", "/api/dashboard/chat", answer)
+
+
+async def test_the_304_answer_of_a_conditional_read_is_documented(mem_client):
+    session_id, plan_id = await session_with_plan(mem_client)
+    path = f"{API}/plan/{plan_id}"
+    first = await mem_client.get(path, headers={"X-User-Id": "alice"})
+    again = await mem_client.get(
+        path, headers={"X-User-Id": "alice", "If-None-Match": first.headers["etag"]}
+    )
+    assert again.status_code == 304, again.text
+    _conforms("GET", "/api/dashboard/plan/{plan_id}", again)
 
 
 async def test_the_401_answer_is_documented(mem_client, host_app):

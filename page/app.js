@@ -17,6 +17,7 @@ import { renderSessions as showSessionList, sessionLabel } from "./session-list.
 import {
   byActivity,
   forgetSession,
+  listEntry,
   loadIdentity,
   rememberedSessions,
   rememberSession,
@@ -96,12 +97,7 @@ function renderSessions() {
 /** Put a session's latest state in the list (top if it is the newest) and remember it. */
 function noteSession(session) {
   rememberSession(state.identity, session);
-  const entry = {
-    session_id: session.session_id,
-    created_at: session.created_at,
-    last_activity: session.last_activity,
-    status: session.status,
-  };
+  const entry = listEntry(session);
   const others = state.sessions.filter((s) => s.session_id !== entry.session_id);
   state.sessions = [entry, ...others].sort(byActivity);
   renderSessions();
@@ -192,7 +188,7 @@ function showSessionState() {
     line.replaceChildren();
     return;
   }
-  line.replaceChildren("Session status: ", sessionBadge(session.status));
+  line.replaceChildren("Session status: ", sessionBadge(session));
 }
 
 /** Empty the view, then show `session` (a ChatSession, or null for none) in it. */
@@ -297,6 +293,8 @@ $("composer").addEventListener("submit", async (event) => {
     appendMessages(turn.messages || []);
     state.session.status = turn.session_status;
     state.session.last_activity = new Date().toISOString();
+    // The plan now under review is the turn's: its deadline is the session's (see sessionBadge).
+    state.session.plan_approval_expires_at = turn.plan?.approval_expires_at ?? null;
     showSessionState();
     noteSession(state.session);
     if (turn.plan) showPlan(turn.plan);
@@ -343,6 +341,9 @@ async function readPlanAgain(planId, token, doing = null) {
     const plan = await api.getPlan(planId);
     if (token === state.openToken && state.plan?.plan_id === planId) {
       showPlan(plan, { keepRun: true });
+      // The session's status and its line in the list read the same deadline: say it there too.
+      showSessionState();
+      renderSessions();
     }
   } catch (error) {
     // After a refusal (no `doing`) the alert already says why; the card stays as it was.

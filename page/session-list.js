@@ -51,7 +51,7 @@ function sessionItem(session, openId, deleteAgain) {
   const activity = document.createElement("span");
   activity.className = "session-activity";
   activity.textContent = `last activity ${formatTime(session.last_activity)}`;
-  link.append(...sessionName(session), sessionBadge(session.status), " ", activity);
+  link.append(...sessionName(session), sessionBadge(session), " ", activity);
   item.append(link);
   return item;
 }

@@ -47,13 +47,19 @@ export function rememberedSessions(identity) {
     : [];
 }
 
-export function rememberSession(identity, session) {
-  const entry = {
+/** What the sessions list shows of a session. */
+export function listEntry(session) {
+  return {
     session_id: session.session_id,
     created_at: session.created_at,
     last_activity: session.last_activity,
     status: session.status,
+    plan_approval_expires_at: session.plan_approval_expires_at ?? null,
   };
+}
+
+export function rememberSession(identity, session) {
+  const entry = listEntry(session);
   const others = rememberedSessions(identity).filter((s) => s.session_id !== entry.session_id);
   write(rememberedKey(identity), [entry, ...others].sort(byActivity).slice(0, KEEP));
 }

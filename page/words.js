@@ -44,6 +44,8 @@ const SESSION = {
   idle: ["Idle", "idle"],
   awaiting_plan: ["Planning", "running"],
   plan_ready: ["Plan to review", "review"],
+  // Not a status of the API's: plan_ready past the plan's deadline (see sessionBadge).
+  plan_expired: ["Plan expired", "stopped"],
   executing: ["Running", "running"],
   completed: ["Completed", "ok"],
 };
@@ -76,7 +78,14 @@ export function badge(table, status, className = "") {
 
 export const planBadge = (status) => badge(PLAN, status, "plan-status");
 export const stepBadge = (status) => badge(STEP, status, "step-status");
-export const sessionBadge = (status) => badge(SESSION, status, "session-status");
+/** A session's status in words; a plan still "to review" past its deadline (the API gives it
+ * with the session) is said to have expired, by this browser's clock. */
+export function sessionBadge(session) {
+  const deadline = session.plan_approval_expires_at;
+  const expired =
+    session.status === "plan_ready" && deadline && Date.now() >= new Date(deadline).getTime();
+  return badge(SESSION, expired ? "plan_expired" : session.status, "session-status");
+}
 export const riskBadge = (risk) => badge(RISK, risk, "risk");
 export const planWord = (status) => lookup(PLAN, status)[0];
 export const stepWord = (status) => lookup(STEP, status)[0];

@@ -83,6 +83,11 @@ class SessionSummary(Model):
     status: SessionStatus
     current_request_id: str | None = None
     current_plan_id: str | None = None
+    plan_approval_expires_at: datetime | None = Field(
+        default=None,
+        description="While the plan waits for review (status plan_ready): until when it can be "
+        "approved. Once past, it has expired: modify it for a fresh plan, or reject it",
+    )
     deleting: bool = Field(
         default=False,
         description="A delete of it stopped half way (a store fault): it is gone for everything "

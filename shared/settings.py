@@ -1,5 +1,6 @@
 """All configuration in one pydantic-settings object, read from the environment once per process."""
 
+from datetime import datetime, timedelta
 from functools import lru_cache
 
 from pydantic import AnyHttpUrl, Field
@@ -53,6 +54,10 @@ class Settings(BaseSettings):
     # A plan's audit trail is kept this long from the plan's creation, beyond its session: all
     # its entries expire together, so the trail never loses its start while its end remains.
     audit_retention_days: int = Field(default=90, ge=1)
+
+    def approval_deadline(self, plan_created_at: datetime) -> datetime:
+        """When a plan made at `plan_created_at` can no longer be approved."""
+        return plan_created_at + timedelta(seconds=self.approval_ttl_seconds)
 
 
 @lru_cache(maxsize=1)

@@ -273,6 +273,7 @@ def _turn(ctx: Context, session_id: str, message: str, modify_plan_id: str | Non
                 status="plan_ready",
                 current_request_id=request.request_id,
                 current_plan_id=plan.plan_id,
+                current_plan_created_at=plan.created_at,
             ),
             messages=[
                 NewMessage(

@@ -2,7 +2,7 @@
 approved (what was planned then may no longer hold); it can still be modified, which makes a
 fresh plan, or rejected."""
 
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from shared.errors import PlanExpired
 from shared.models import DashboardPlanView
@@ -13,7 +13,7 @@ from shared.store.records import NewAuditEntry, PlanChanges, PlanRecord, utcnow
 
 
 def _deadline(plan: PlanRecord, settings: Settings) -> datetime:
-    return plan.created_at + timedelta(seconds=settings.approval_ttl_seconds)
+    return settings.approval_deadline(plan.created_at)
 
 
 def approval_deadline(plan: PlanRecord, settings: Settings) -> datetime | None:

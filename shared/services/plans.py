@@ -113,7 +113,11 @@ def reject(
         try:
             ctx.store.save(
                 claimed,
-                changes=SessionChanges(status="plan_ready", current_plan_id=plan.plan_id),
+                changes=SessionChanges(
+                    status="plan_ready",
+                    current_plan_id=plan.plan_id,
+                    current_plan_created_at=plan.created_at,
+                ),
                 plan_update=(rejected, PlanChanges(state="pending_approval")),
                 messages=[say(f"The orchestrator could not be told: {error.message} The plan "
                               "is still waiting for your review.", error=error.code)],

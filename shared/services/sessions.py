@@ -9,12 +9,14 @@ from shared.services.context import Context
 from shared.services.fanout import all_of
 from shared.services.loading import load_session, session_key
 from shared.services.retries import on_concurrent_change
+from shared.settings import Settings
 from shared.store.records import SessionChanges, SessionRecord, StoredPage
 
 ANONYMOUS = "anonymous"
 
 
-def session_summary(record: SessionRecord) -> SessionSummary:
+def session_summary(record: SessionRecord, settings: Settings) -> SessionSummary:
+    plan_created = record.current_plan_created_at
     return SessionSummary(
         session_id=record.session_id,
         user_id=record.user_id,
@@ -23,15 +25,20 @@ def session_summary(record: SessionRecord) -> SessionSummary:
         status=record.status,
         current_request_id=record.current_request_id,
         current_plan_id=record.current_plan_id,
+        plan_approval_expires_at=(
+            settings.approval_deadline(plan_created)
+            if record.status == "plan_ready" and plan_created is not None
+            else None
+        ),
         deleting=record.deleting,
     )
 
 
 def public_session(
-    record: SessionRecord, messages: list[ChatMessage], older_cursor: str | None
+    ctx: Context, record: SessionRecord, messages: list[ChatMessage], older_cursor: str | None
 ) -> ChatSession:
     return ChatSession(
-        **session_summary(record).model_dump(),
+        **session_summary(record, ctx.settings).model_dump(),
         messages=messages,
         older_messages_cursor=older_cursor,
     )
@@ -41,7 +48,7 @@ def create_session(ctx: Context, requested_user_id: str | None) -> ChatSession:
     # A verified or dev identity wins over a user_id in the body: the body cannot claim to be
     # somebody else.
     user_id = ctx.caller.user_id or requested_user_id or ANONYMOUS
-    return public_session(ctx.store.create_session(user_id), [], None)
+    return public_session(ctx, ctx.store.create_session(user_id), [], None)
 
 
 def _session_and_page(
@@ -60,7 +67,7 @@ def _session_and_page(
 
 def get_session(ctx: Context, session_id: str) -> ChatSession:
     record, page = _session_and_page(ctx, session_id, limit=ctx.settings.history_page_size)
-    return public_session(record, page.messages[::-1], page.next_cursor)
+    return public_session(ctx, record, page.messages[::-1], page.next_cursor)
 
 
 def list_messages(
@@ -87,7 +94,8 @@ def list_sessions(ctx: Context, *, cursor: str | None, limit: int | None) -> Ses
     # A session whose delete stopped half way is listed, marked `deleting`: the list is where
     # the person finds it to finish the delete (it is gone for everything else).
     return SessionList(
-        sessions=[session_summary(r) for r in page.sessions], next_cursor=page.next_cursor
+        sessions=[session_summary(r, ctx.settings) for r in page.sessions],
+        next_cursor=page.next_cursor,
     )
 
 

@@ -209,12 +209,15 @@ def apply_session_changes(
         "expires_at": int((now + ttl).timestamp()),
     }
     if changes is not None:
-        for field in ("status", "current_request_id", "current_plan_id", "deleting"):
+        fields = ("status", "current_request_id", "current_plan_id", "current_plan_created_at")
+        for field in (*fields, "deleting"):
             value = getattr(changes, field)
             if value is not None:
                 update[field] = value
         for field in changes.clear:
             update[field] = None
+        if "current_plan_id" in changes.clear:
+            update["current_plan_created_at"] = None
     return session.model_copy(update=update)
 
 

@@ -131,12 +131,15 @@ def _session_item(record: SessionRecord) -> dict:
     }
     _optional(item, "current_request_id", record.current_request_id)
     _optional(item, "current_plan_id", record.current_plan_id)
+    if record.current_plan_created_at is not None:
+        item["current_plan_created_at"] = _s(record.current_plan_created_at.isoformat())
     if record.deleting:
         item["deleting"] = {"BOOL": True}
     return item
 
 
 def _session_from_item(item: dict) -> SessionRecord:
+    plan_created = item.get("current_plan_created_at")  # not on sessions written before it was
     return SessionRecord(
         session_id=item["session_id"]["S"],
         user_id=item["user_id"]["S"],
@@ -145,6 +148,7 @@ def _session_from_item(item: dict) -> SessionRecord:
         last_activity=datetime.fromisoformat(item["last_activity"]["S"]),
         current_request_id=item.get("current_request_id", {}).get("S"),
         current_plan_id=item.get("current_plan_id", {}).get("S"),
+        current_plan_created_at=datetime.fromisoformat(plan_created["S"]) if plan_created else None,
         deleting=item.get("deleting", {}).get("BOOL", False),
         version=int(item["version"]["N"]),
         expires_at=int(item["expires_at"]["N"]),

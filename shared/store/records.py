@@ -47,6 +47,9 @@ class SessionRecord(Model):
     last_activity: datetime
     current_request_id: str | None = None
     current_plan_id: str | None = None
+    # When the current plan was made: its approval deadline counts from it (services/expiry.py),
+    # so the sessions list can say a plan expired without reading the plan.
+    current_plan_created_at: datetime | None = None
     # Being deleted (DELETE /session): gone for every request but the delete that finishes it.
     deleting: bool = False
     version: int = 1
@@ -117,8 +120,10 @@ class SessionChanges(Model):
     status: SessionStatus | None = None
     current_request_id: str | None = None
     current_plan_id: str | None = None
+    current_plan_created_at: datetime | None = None  # given with current_plan_id
     deleting: bool | None = None
-    # Names of optional fields to clear (set to None), since None above means 'unchanged'.
+    # Names of optional fields to clear (set to None), since None above means 'unchanged'; the
+    # current plan's creation goes with its id.
     clear: frozenset[Literal["current_request_id", "current_plan_id"]] = frozenset()
 
 

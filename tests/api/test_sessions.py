@@ -76,8 +76,10 @@ async def test_sessions_are_listed_newest_activity_first_page_by_page(dashboard:
     assert chatted["last_activity"] > chatted["created_at"]
     assert set(chatted) == {
         "session_id", "user_id", "created_at", "last_activity", "status",
-        "current_request_id", "current_plan_id", "deleting",
+        "current_request_id", "current_plan_id", "plan_approval_expires_at", "deleting",
     }  # fmt: skip
+    assert chatted["plan_approval_expires_at"] == turn["plan"]["approval_expires_at"]
+    assert first["sessions"][1]["plan_approval_expires_at"] is None  # idle: no plan waits
     assert chatted["deleting"] is False
 
 

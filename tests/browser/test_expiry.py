@@ -1,6 +1,7 @@
 """An approval that waited too long, on the page. What a person sees: until when a plan can be
-approved, then that it expired (and when), Approve disabled, and what to do instead; an approval
-sent from a page that had not noticed yet is refused in words.
+approved, then that it expired (and when), Approve disabled, and what to do instead, with the
+session's status and its line in the sessions list saying so too; an approval sent from a page
+that had not noticed yet is refused in words.
 
 Nothing here waits for the deadline. The stack of its own gives a plan ten minutes; the test
 then makes the plan older than that where the expiry rules look (its creation, in the stack's
@@ -71,11 +72,18 @@ def test_a_plan_left_waiting_expires_and_cannot_be_approved(page: Page, stack, u
     approve = page.get_by_role("button", name="Approve plan")
     expect(approve).to_be_enabled()
     expect(card).not_to_contain_text("This plan expired")
+    status = page.locator("#session-state")
+    listed = page.locator("#session-list a[aria-current=page]")
+    expect(status).to_contain_text("Plan to review")
+    expect(listed).to_contain_text("Plan to review")
 
     # The deadline passes: for the stack, then for the page, whose timer reads the plan again.
     make_older_than_its_window(stack, user, card.get_attribute("data-plan-id"))
     page.clock.fast_forward(f"{APPROVAL_TTL_SECONDS // 60}:05")
     expect(card).to_contain_text("This plan expired on")
+    # The session's status, on the page and in the list, no longer asks for a review.
+    expect(status).to_contain_text("Plan expired")
+    expect(listed).to_contain_text("Plan expired")
     expect(card).to_contain_text("can no longer be approved")
     expect(card).to_contain_text("Ask for a fresh plan")
     expect(card).to_contain_text("Expired")

@@ -463,6 +463,42 @@ async def test_an_expired_plan_rejected_or_replaced_is_recorded_expired_first(da
         assert abs(deadline - created - timedelta(seconds=600)) < timedelta(seconds=1)
 
 
+async def deadlines(dashboard, session_id: str) -> tuple:
+    """Until when the session's plan can be approved, as the session and the list say it."""
+    session = await dashboard.client.get(
+        f"/api/dashboard/session/{session_id}", headers=dashboard.as_("alice")
+    )
+    listed = await dashboard.client.get("/api/dashboard/sessions", headers=dashboard.as_("alice"))
+    (summary,) = [s for s in listed.json()["sessions"] if s["session_id"] == session_id]
+    return session.json()["plan_approval_expires_at"], summary["plan_approval_expires_at"]
+
+
+async def test_the_session_and_the_list_say_until_when_its_plan_can_be_approved(dashboard, clock):
+    """What the sessions list needs to say a plan expired without reading each plan: the same
+    deadline as the plan view's, for the plan under review, and none once nothing waits."""
+    settings = Settings(approval_ttl_seconds=600)
+    dashboard.app.dependency_overrides[settings_dependency] = lambda: settings
+    session_id, plan_id = await planned(dashboard)
+    first = (await view(dashboard, plan_id))["approval_expires_at"]
+    assert await deadlines(dashboard, session_id) == (first, first)
+
+    clock.ahead = timedelta(seconds=30)  # a fresh plan has a later deadline
+    revision = (await dashboard.chat(session_id, "also run the tests")).json()["plan"]
+    assert revision["approval_expires_at"] > first
+    assert await deadlines(dashboard, session_id) == (revision["approval_expires_at"],) * 2
+
+    # A rejection the orchestrator could not be told is undone: the plan waits again.
+    dashboard.link.fault = "refused"
+    undone = await dashboard.act(revision["plan_id"], "reject", session_id)
+    dashboard.link.fault = None
+    assert undone.status_code == 503, undone.text
+    assert await deadlines(dashboard, session_id) == (revision["approval_expires_at"],) * 2
+
+    rejected = await dashboard.act(revision["plan_id"], "reject", session_id)
+    assert rejected.status_code == 200, rejected.text
+    assert await deadlines(dashboard, session_id) == (None, None)
+
+
 async def test_a_plan_within_the_setting_is_approved(dashboard, clock):
     settings = Settings(approval_ttl_seconds=600)
     dashboard.app.dependency_overrides[settings_dependency] = lambda: settings

@@ -74,9 +74,11 @@ async def _validation_error(_: Request, error: RequestValidationError) -> JSONRe
 
 
 async def _http_error(_: Request, error: HTTPException) -> JSONResponse:
-    # 404 and 405 from the routing; 413 from a body past the routes' max_body_size as it is read.
+    # 404 and 405 from the routing; 413 from a body past the routes' max_body_size as it is read
+    # (said in the Lambda functions' words).
     code = HTTP_CODES.get(error.status_code, "http_error")
     message = error.detail if isinstance(error.detail, str) else "Request failed."
+    message = TOO_LARGE if error.status_code == 413 else message
     return JSONResponse(error_content(code, message), error.status_code, error.headers)
 
 

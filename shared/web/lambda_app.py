@@ -64,15 +64,12 @@ def _error(error: DashboardError) -> Response:
 
 
 def _read_json(text: str) -> Any:
-    """The body, read when the resolver validates it (before any dependency or use case runs):
-    - past MAX_BODY_BYTES (as decoded), refused with 413; API Gateway itself stops at 10 MB;
-    - not JSON, nested too deep, or an integer too long to convert: the JSON error the resolver
-      answers 400 for;
-    - a JSON array comes back as a tuple: Powertools validates the first item of a list as the
-      whole body (it unwraps lists as it does a repeated query parameter), so `[{...}, 1]` would
-      pass for `{...}`. pydantic refuses a tuple for a model with the error FastAPI gives."""
-    if len(text.encode()) > MAX_BODY_BYTES:
-        raise PayloadTooLarge(TOO_LARGE)
+    """json.loads, with the two other ways a body can fail to be read (nested too deep, an
+    integer too long to convert) reported as the JSON error the resolver answers 400 for.
+
+    A JSON array comes back as a tuple: Powertools validates the first item of a list as the
+    whole body (it unwraps lists as it does a repeated query parameter), so `[{...}, 1]` would
+    pass for `{...}`. pydantic refuses a tuple for a model with the error FastAPI gives."""
     try:
         value = json.loads(text)
     except (RecursionError, ValueError) as error:
@@ -133,6 +130,14 @@ def resolver_for(
     return app
 
 
+def _body_size(event: dict) -> int:
+    """The size of the body as sent: a base64 one's decoded size, exactly."""
+    body = event.get("body") or ""
+    if event.get("isBase64Encoded"):
+        return len(body.rstrip("=")) * 3 // 4
+    return len(body.encode())
+
+
 def lambda_handler_for(
     app: APIGatewayHttpResolver,
     service: str,
@@ -152,7 +157,18 @@ def lambda_handler_for(
     @tracer.capture_lambda_handler(capture_response=False)
     @logger_.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
     def handler(event: dict, context: Any) -> dict:
-        response = app.resolve(event, context)
+        # Before the resolver, which reads a body only when the route takes one, and then as
+        # its content type says (JSON, a form, multipart): every body past the limit is 413,
+        # as on the local app. API Gateway itself stops at 10 MB.
+        if _body_size(event) > MAX_BODY_BYTES:
+            error = PayloadTooLarge(TOO_LARGE)
+            response = {
+                "statusCode": error.status,
+                "headers": {"Content-Type": content_types.APPLICATION_JSON},
+                "body": json.dumps(error.content()),
+            }
+        else:
+            response = app.resolve(event, context)
         # Lets a caller quote the id that the function's log lines carry as correlation_id.
         request_id = (event.get("requestContext") or {}).get("requestId")
         request_id = request_id or getattr(context, "aws_request_id", None)

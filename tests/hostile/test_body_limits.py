@@ -76,6 +76,33 @@ async def test_oversized_body_with_content_length_is_refused_before_any_work(
     watch.assert_no_work()
 
 
+@pytest.mark.parametrize(
+    "content_type", ["text/plain", "multipart/form-data; boundary=xyz", None],
+    ids=["text", "multipart", "none"],
+)  # fmt: skip
+async def test_an_oversized_body_of_any_content_type_is_refused_before_any_work(
+    moto_client, moto_backend, content_type
+):
+    """Not only JSON: a body the app would read as a form, or not read at all (POST /session
+    reads a multipart body as an empty form, and its body is optional), is 413 too."""
+    watch = _Watch(moto_backend)
+    headers = {"X-User-Id": "alice", **({"Content-Type": content_type} if content_type else {})}
+    answer = await moto_client.post(
+        f"{API}/session", content=b"x" * (MAX_BODY_BYTES + 1), headers=headers
+    )
+    assert_error(answer, 413, "payload_too_large")
+    watch.assert_no_work()
+
+
+async def test_an_oversized_body_on_a_read_is_refused(moto_client, moto_backend):
+    session_id = await new_session(moto_client)
+    answer = await moto_client.request(
+        "GET", f"{API}/session/{session_id}", content=b"x" * (MAX_BODY_BYTES + 1),
+        headers={"X-User-Id": "alice"},
+    )  # fmt: skip
+    assert_error(answer, 413, "payload_too_large")
+
+
 async def test_a_body_of_exactly_the_limit_is_accepted(client, backend):
     session_id, _ = await session_with_plan(client)
     answer = await client.post(

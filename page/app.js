@@ -293,8 +293,9 @@ $("composer").addEventListener("submit", async (event) => {
     appendMessages(turn.messages || []);
     state.session.status = turn.session_status;
     state.session.last_activity = new Date().toISOString();
-    // The plan now under review is the turn's: its deadline is the session's (see sessionBadge).
-    state.session.plan_approval_expires_at = turn.plan?.approval_expires_at ?? null;
+    // A turn with a plan puts it under review: its deadline is the session's (see sessionBadge).
+    // One without (a question back, a failure) leaves the plan that waits as it was.
+    if (turn.plan) state.session.plan_approval_expires_at = turn.plan.approval_expires_at ?? null;
     showSessionState();
     noteSession(state.session);
     if (turn.plan) showPlan(turn.plan);

@@ -146,10 +146,21 @@ NOT_OBJECTS = {
 }
 
 
-# null is checked on each endpoint too: for POST /session, whose body is optional, it is none.
-NOT_OBJECT_CASES = _cases(NOT_OBJECTS, "array-of-the-object") + [
-    pytest.param(endpoint, None, id=f"{endpoint}-null") for endpoint in POSTS if endpoint != "chat"
-]
+# POST /session, whose body is optional (null is none there), is tried with every kind too;
+# null on each other endpoint.
+NOT_OBJECT_CASES = (
+    _cases(NOT_OBJECTS, "array-of-the-object")
+    + [
+        pytest.param("session", value, id=f"session-{kind}")
+        for kind, value in NOT_OBJECTS.items()
+        if kind != "array-of-the-object"
+    ]
+    + [
+        pytest.param(endpoint, None, id=f"{endpoint}-null")
+        for endpoint in POSTS
+        if endpoint not in ("chat", "session")
+    ]
+)
 
 
 @pytest.mark.parametrize(("endpoint", "value"), NOT_OBJECT_CASES)

@@ -5,13 +5,13 @@ Each route's signature is built from its operation's models, so FastAPI reads an
 request; each endpoint hands the use case to FastAPI's thread pool in one hop.
 """
 
+import inspect
 from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
 from typing import Annotated
 
 from fastapi import Body, Depends, FastAPI, Header, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
-from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
@@ -33,7 +33,7 @@ from shared.orchestrator.factory import close_orchestrator
 from shared.services.context import Context, settings_dependency
 from shared.services.perform import perform
 from shared.settings import Settings, get_settings
-from shared.web.signatures import Markers, as_route
+from shared.web.signatures import KEYWORD, Markers, as_route
 
 
 async def caller_dependency(
@@ -52,7 +52,7 @@ def _error(error: DashboardError) -> JSONResponse:
 
 
 def _endpoint(operation: Operation):
-    async def endpoint(ctx: Context, **inputs):
+    async def endpoint(response: Response, ctx: Context, **inputs):
         # The use case blocks (botocore, httpx): one hop to the thread pool for all of it.
         result = await run_in_threadpool(perform, operation, ctx, **inputs)
         if not isinstance(result, Answer):
@@ -60,9 +60,14 @@ def _endpoint(operation: Operation):
         status = result.status or operation.status_code
         if status in NO_BODY:
             return Response(status_code=status, headers=result.headers)
-        return JSONResponse(jsonable_encoder(result.body), status, result.headers)
+        if result.status is None:  # the model with headers (an ETag): serialised by FastAPI too
+            response.headers.update(result.headers)
+            return result.body
+        # A replayed answer, exactly as it was first given.
+        return JSONResponse(result.body, status, result.headers)
 
-    return as_route(endpoint, operation, MARKERS)
+    response = inspect.Parameter("response", KEYWORD, annotation=Response)
+    return as_route(endpoint, operation, MARKERS, response)
 
 
 async def _dashboard_error(_: Request, error: DashboardError) -> JSONResponse:

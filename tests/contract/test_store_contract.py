@@ -102,6 +102,28 @@ def test_save_applies_changes_bumps_version_and_touches_activity(store):
     assert reread == cleared
 
 
+def test_the_current_plans_creation_is_kept_with_its_id_and_cleared_with_it(store):
+    """What the sessions list reads to say a plan expired (plan_approval_expires_at): kept as
+    given, left alone by changes that do not name the plan, cleared when the plan id is."""
+    session = store.create_session("alice")
+    made = utcnow() - timedelta(minutes=5)
+    planned, _ = store.save(
+        session,
+        changes=SessionChanges(
+            status="plan_ready", current_plan_id="p1", current_plan_created_at=made
+        ),
+    )
+    assert store.get_session(session.session_id).current_plan_created_at == made
+    approving, _ = store.save(planned, changes=SessionChanges(status="executing"))
+    assert store.get_session(session.session_id).current_plan_created_at == made
+
+    store.save(
+        approving, changes=SessionChanges(status="idle", clear=frozenset({"current_plan_id"}))
+    )
+    reread = store.get_session(session.session_id)
+    assert (reread.current_plan_id, reread.current_plan_created_at) == (None, None)
+
+
 def test_stale_write_is_refused_and_writes_nothing(store):
     session = store.create_session("alice")
     store.save(session, changes=SessionChanges(status="awaiting_plan"))

@@ -110,6 +110,10 @@ CONTENT_TYPE_CASES = _cases(CONTENT_TYPES, "multipart") + [
 ]
 
 
+# What each POST answers, on a plan under review, to its valid JSON body.
+AS_JSON = {"session": 201, "chat": 200, "approve": 200, "reject": 200, "modify": 200, "abort": 409}
+
+
 @pytest.mark.parametrize(("endpoint", "content_type"), CONTENT_TYPE_CASES)
 async def test_a_body_of_another_content_type_is_400(
     mem_client, memory_backend, mem_plan, endpoint, content_type, host
@@ -124,7 +128,9 @@ async def test_a_body_of_another_content_type_is_400(
     watch = _NoWork(memory_backend)
     answer = await mem_client.post(_url(endpoint, plan_id), content=body, headers=headers)
     if content_type is None and host == "lambda":
-        assert answer.status_code != 400, answer.text  # answered as the JSON body would be
+        # Answered as the JSON body would be: the action done (an abort of a plan that is not
+        # running is refused for that, not for its body).
+        assert answer.status_code == AS_JSON[endpoint], answer.text
         return
     if host == "lambda" and endpoint == "session" and content_type.startswith("multipart/"):
         # Powertools reads a form; one it cannot split has no fields, and the session body

@@ -3,7 +3,7 @@
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from shared.models import (
     AuditAction,
@@ -120,11 +120,19 @@ class SessionChanges(Model):
     status: SessionStatus | None = None
     current_request_id: str | None = None
     current_plan_id: str | None = None
-    current_plan_created_at: datetime | None = None  # given with current_plan_id
+    current_plan_created_at: datetime | None = None  # given with current_plan_id, always
     deleting: bool | None = None
     # Names of optional fields to clear (set to None), since None above means 'unchanged'; the
     # current plan's creation goes with its id.
     clear: frozenset[Literal["current_request_id", "current_plan_id"]] = frozenset()
+
+    @model_validator(mode="after")
+    def _plan_with_its_creation(self) -> "SessionChanges":
+        # The sessions list says when the plan under review expires from its creation: a plan
+        # id set without it would leave the previous plan's there.
+        if (self.current_plan_id is None) != (self.current_plan_created_at is None):
+            raise ValueError("current_plan_id and current_plan_created_at go together")
+        return self
 
 
 class PlanChanges(Model):

@@ -32,7 +32,11 @@ def session_with_plan(store, owner: str = "alice"):
     plan = a_plan(session)
     session, _ = store.save(
         session,
-        changes=SessionChanges(status="plan_ready", current_plan_id=plan.plan_id),
+        changes=SessionChanges(
+            status="plan_ready",
+            current_plan_id=plan.plan_id,
+            current_plan_created_at=plan.created_at,
+        ),
         messages=[user("deploy web")],
         new_plan=plan,
         audit=[entry(plan, "created")],
@@ -110,7 +114,9 @@ def test_deleting_a_session_removes_its_messages_plans_and_snapshots_but_not_the
     second = a_plan(session)
     session, _ = store.save(
         session,
-        changes=SessionChanges(current_plan_id=second.plan_id),
+        changes=SessionChanges(
+            current_plan_id=second.plan_id, current_plan_created_at=second.created_at
+        ),
         messages=[user(f"m{i}") for i in range(60)],  # more than one batch of deletes
         new_plan=second,
         plan_update=(first, PlanChanges(state="superseded")),
@@ -240,13 +246,19 @@ def test_deleting_a_session_removes_plans_stored_before_link_items_existed(store
     first, second = a_plan(session), a_plan(session)
     session, _ = store.save(
         session,
-        changes=SessionChanges(status="plan_ready", current_plan_id=first.plan_id),
+        changes=SessionChanges(
+            status="plan_ready",
+            current_plan_id=first.plan_id,
+            current_plan_created_at=first.created_at,
+        ),
         messages=[user("deploy web"), reply("Here is the plan.", plan_id=first.plan_id)],
         new_plan=first,
     )
     session, _ = store.save(
         session,
-        changes=SessionChanges(current_plan_id=second.plan_id),
+        changes=SessionChanges(
+            current_plan_id=second.plan_id, current_plan_created_at=second.created_at
+        ),
         messages=[user("also run the tests", modifies_plan_id=first.plan_id),
                   reply("Here is the updated plan.", plan_id=second.plan_id)],
         new_plan=second,
@@ -319,7 +331,9 @@ def test_after_a_delete_only_the_audit_items_of_the_session_remain(store):
     second = a_plan(session)
     session, _ = store.save(
         session,
-        changes=SessionChanges(current_plan_id=second.plan_id),
+        changes=SessionChanges(
+            current_plan_id=second.plan_id, current_plan_created_at=second.created_at
+        ),
         messages=[user("also run the tests"), reply("Here is the updated plan.")],
         new_plan=second,
         plan_update=(first, PlanChanges(state="superseded")),

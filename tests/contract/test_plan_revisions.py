@@ -30,7 +30,9 @@ def _save_revision(store, session, first: PlanRecord, second: PlanRecord):
     """Store `second` as the revision that replaces `first`, as a modification does."""
     session, _ = store.save(
         session,
-        changes=SessionChanges(current_plan_id=second.plan_id),
+        changes=SessionChanges(
+            current_plan_id=second.plan_id, current_plan_created_at=second.created_at
+        ),
         new_plan=second,
         plan_update=(store.get_plan(first.plan_id), PlanChanges(state="superseded")),
     )
@@ -115,7 +117,13 @@ def test_a_plan_over_the_item_limit_is_refused_as_too_large_not_as_unavailable(s
     huge = _plan(session)
     huge.plan = {"tasks": _long_steps("a", count=27), "complexity_level": "simple"}
     with pytest.raises(TooLargeToStore) as refused:
-        store.save(session, changes=SessionChanges(current_plan_id=huge.plan_id), new_plan=huge)
+        store.save(
+            session,
+            changes=SessionChanges(
+                current_plan_id=huge.plan_id, current_plan_created_at=huge.created_at
+            ),
+            new_plan=huge,
+        )
     assert refused.value.status != 503
     assert refused.value.record == "plan"
     assert refused.value.message.startswith("The plan is too large to store (about ")

@@ -15,7 +15,13 @@ INTERVAL = timedelta(seconds=2)
 def stored_plan(store):
     session = store.create_session("alice")
     plan = a_plan(session)
-    store.save(session, changes=SessionChanges(current_plan_id=plan.plan_id), new_plan=plan)
+    store.save(
+        session,
+        changes=SessionChanges(
+            current_plan_id=plan.plan_id, current_plan_created_at=plan.created_at
+        ),
+        new_plan=plan,
+    )
     return store.get_plan(plan.plan_id)
 
 

@@ -84,7 +84,12 @@ def test_save_applies_changes_bumps_version_and_touches_activity(store):
     session = store.create_session("alice")
     updated, _ = store.save(
         session,
-        changes=SessionChanges(status="plan_ready", current_request_id="r1", current_plan_id="p1"),
+        changes=SessionChanges(
+            status="plan_ready",
+            current_request_id="r1",
+            current_plan_id="p1",
+            current_plan_created_at=utcnow(),
+        ),
     )
     assert (updated.status, updated.current_plan_id, updated.version) == ("plan_ready", "p1", 2)
     assert updated.last_activity >= session.last_activity
@@ -146,11 +151,17 @@ def test_two_writers_on_one_session_lose_no_update(store):
 
     store.save(first_read, changes=SessionChanges(current_request_id="from-first"))
     with pytest.raises(Conflict):
-        store.save(second_read, changes=SessionChanges(current_plan_id="from-second"))
+        store.save(
+            second_read,
+            changes=SessionChanges(current_plan_id="from-second", current_plan_created_at=utcnow()),
+        )
 
     # The loser re-reads and applies its change on top: both changes are present.
     fresh = store.get_session(session.session_id)
-    store.save(fresh, changes=SessionChanges(current_plan_id="from-second"))
+    store.save(
+        fresh,
+        changes=SessionChanges(current_plan_id="from-second", current_plan_created_at=utcnow()),
+    )
     final = store.get_session(session.session_id)
     assert (final.current_request_id, final.current_plan_id) == ("from-first", "from-second")
     assert final.version == 3
@@ -208,7 +219,11 @@ def test_plan_is_stored_with_the_session_change_and_read_back_whole(store):
     session = store.create_session("alice")
     plan = a_plan(session)
     session, _ = store.save(
-        session, changes=SessionChanges(current_plan_id=plan.plan_id), new_plan=plan
+        session,
+        changes=SessionChanges(
+            current_plan_id=plan.plan_id, current_plan_created_at=plan.created_at
+        ),
+        new_plan=plan,
     )
     # A plan lives as long as its session: it takes the session's renewed expiry.
     assert store.get_plan(plan.plan_id) == plan.model_copy(

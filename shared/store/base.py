@@ -209,8 +209,13 @@ def apply_session_changes(
         "expires_at": int((now + ttl).timestamp()),
     }
     if changes is not None:
-        fields = ("status", "current_request_id", "current_plan_id", "current_plan_created_at")
-        for field in (*fields, "deleting"):
+        for field in (
+            "status",
+            "current_request_id",
+            "current_plan_id",
+            "current_plan_created_at",
+            "deleting",
+        ):
             value = getattr(changes, field)
             if value is not None:
                 update[field] = value

@@ -9,10 +9,13 @@ the framework itself reads and validates the path, query, headers and body; what
 goes through below the edge is shared/services/perform.py.
 """
 
+import json
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
+
+from pydantic import BaseModel
 
 _PARAM = re.compile(r"{(\w+)}")
 MAX_BODY_BYTES = 64 * 1024  # a chat message is at most 10,000 characters; nothing needs more
@@ -22,12 +25,23 @@ NO_BODY = frozenset({204, NOT_MODIFIED})  # answered with headers only
 
 @dataclass(frozen=True)
 class Answer:
-    """A result with response headers, or (for a replayed answer) a stored JSON text and its
-    status. Most operations return their response model alone."""
+    """A use case's result with response headers. Most operations return their model alone."""
 
     body: Any
-    headers: dict[str, str] = field(default_factory=dict)
-    status: int | None = None  # None: the operation's status_code
+    headers: dict[str, str]
+
+
+@dataclass(frozen=True)
+class Reply:
+    """What a host sends back, whatever its framework: perform()'s last word on a request."""
+
+    status: int
+    text: str | None  # the body as JSON text; None for the no-body statuses
+    headers: dict[str, str]
+
+
+def json_text(value: Any) -> str:
+    return value.model_dump_json() if isinstance(value, BaseModel) else json.dumps(value)
 
 
 @dataclass(frozen=True)

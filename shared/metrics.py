@@ -38,7 +38,6 @@ from typing import Any, TypeVar
 from aws_lambda_powertools import Metrics, single_metric
 from aws_lambda_powertools.metrics import MetricUnit
 
-from shared.api import Answer
 from shared.errors import DashboardError, OrchestratorError, StoreUnavailable
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -60,7 +59,6 @@ STORE_FAULT = "StoreFault"
 CONFLICT_ANSWERED = "ConflictAnswered"
 UNTRACKED_RUN = "UntrackedRun"
 CODE = "code"  # the dimension of OrchestratorFault: the error code the caller was answered
-REPLAYED_HEADER = "Idempotent-Replayed"
 
 
 @dataclass(frozen=True)
@@ -102,18 +100,15 @@ def _add(name: str, unit: MetricUnit, value: float = 1) -> None:
             recorder.metrics.add_metric(name=name, unit=unit, value=value)
 
 
-def answered(operation: str, result: Any) -> None:
-    """The edge answered `operation` 2xx with `result`: counts a decision (approve, reject,
-    modify, abort), not an answer replayed for a repeated Idempotency-Key."""
-    name = DECISIONS.get(operation)
-    if isinstance(result, Answer) and (REPLAYED_HEADER in result.headers or result.status):
-        return  # a stored answer given again (2xx or not), counted when first given
-    if name:
+def answered(operation: str) -> None:
+    """`operation` was done (not replayed for a repeated Idempotency-Key): counts a decision
+    (approve, reject, modify, abort)."""
+    if name := DECISIONS.get(operation):
         _add(name, MetricUnit.Count)
 
 
 def fault_answered(error: DashboardError) -> None:
-    """The edge answers `error`: counts orchestrator faults by code, store faults, 409s."""
+    """A request is answered `error`: counts orchestrator faults by code, store faults, 409s."""
     recorder = _recorder.get()
     if recorder is None:
         return

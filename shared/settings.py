@@ -40,6 +40,12 @@ class Settings(BaseSettings):
         "http://127.0.0.1:5173",
     ]
 
+    # The Lambda functions' CloudWatch namespace (template.yaml sets one per stack). Powertools
+    # reads the same variable, but has no default: a flush without a namespace raises.
+    metrics_namespace: str = Field(
+        default="ChiffonDashboard", validation_alias="POWERTOOLS_METRICS_NAMESPACE"
+    )
+
     history_page_size: int = Field(default=50, ge=1, le=500)
     poll_interval_ms: int = Field(default=2000, ge=100)
     # Polls of a running plan answer from its status snapshot in the table, refreshed from the

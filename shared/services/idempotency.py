@@ -16,11 +16,13 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from shared.api import json_text
 from shared.errors import Conflict, DashboardError
 from shared.ids import canonical_uuid
 from shared.services.context import Context
 
 HEADER = "Idempotency-Key"
+REPLAYED_HEADER = "Idempotent-Replayed"  # on an answer given again for a repeated key
 KEY_PATTERN = r"^[A-Za-z0-9._:\-]{1,128}$"  # checked by the frameworks, as a header parameter
 TTL_SECONDS = 24 * 3600
 
@@ -39,7 +41,7 @@ class Replayed:
     """The first answer to a request with this key, exactly as it was given."""
 
     status: int
-    body: Any  # the JSON value
+    text: str  # the JSON text
 
 
 def _digest(*parts: str) -> str:
@@ -53,10 +55,6 @@ def fingerprint(path: str, inputs: dict[str, Any]) -> str:
         for name, value in inputs.items()
     }
     return _digest(path, json.dumps(canonical, sort_keys=True, separators=(",", ":")))
-
-
-def _json(result: Any) -> str:
-    return result.model_dump_json() if isinstance(result, BaseModel) else json.dumps(result)
 
 
 def once(
@@ -87,7 +85,7 @@ def once(
             raise RequestInProgress(f"A request with this {HEADER} is still being handled.")
         if replayable is not None:
             replayable()
-        return Replayed(seen.response_status or 200, json.loads(seen.response_body or "null"))
+        return Replayed(seen.response_status or 200, seen.response_body or "null")
     try:
         result = call()
     except DashboardError as error:
@@ -103,7 +101,7 @@ def once(
         raise
     # Only a success is known to be about the caller's own session; an error's answer says
     # nothing of it, and is kept as it is.
-    _complete(ctx, scoped, request, status, _json(result), canonical_uuid(session_id or ""))
+    _complete(ctx, scoped, request, status, json_text(result), canonical_uuid(session_id or ""))
     return result
 
 

@@ -1,11 +1,7 @@
-"""The operations as one FastAPI app: the local stack on port 8001 (and a single Lambda function
-through Mangum, if one is preferred), with the OpenAPI document.
+"""The operations as one FastAPI app, with the OpenAPI document: the local stack on port 8001, or
+one Lambda function through Mangum. FastAPI reads and validates each request from the route's
+signature (signatures.py); the use case runs in FastAPI's thread pool."""
 
-Each route's signature is built from its operation's models, so FastAPI reads and validates the
-request; each endpoint hands the use case to FastAPI's thread pool in one hop.
-"""
-
-import inspect
 from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
 from typing import Annotated
@@ -16,24 +12,15 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
-from shared.api import MAX_BODY_BYTES, NO_BODY, NOT_MODIFIED, Answer, Operation
-from shared.errors import (
-    ERROR_STATUSES,
-    HTTP_CODES,
-    TOO_LARGE,
-    DashboardError,
-    PayloadTooLarge,
-    error_content,
-    internal_error,
-    invalid_request,
-)
+from shared import errors
+from shared.api import MAX_BODY_BYTES, NOT_MODIFIED, Operation
 from shared.identity import Caller, caller_from
 from shared.models import ErrorResponse
 from shared.orchestrator.factory import close_orchestrator
 from shared.services.context import Context, settings_dependency
 from shared.services.perform import perform
 from shared.settings import Settings, get_settings
-from shared.web.signatures import KEYWORD, Markers, as_route
+from shared.web.signatures import Markers, as_route
 
 
 async def caller_dependency(
@@ -47,44 +34,34 @@ NOT_MODIFIED_DOC = {"description": "Not Modified: If-None-Match names the curren
 MARKERS = Markers(depends=Depends, header=Header, query=Query, body=Body, caller=caller_dependency)
 
 
-def _error(error: DashboardError) -> JSONResponse:
+def _error(error: errors.DashboardError) -> JSONResponse:
     return JSONResponse(error.content(), status_code=error.status)
 
 
 def _endpoint(operation: Operation):
-    async def endpoint(response: Response, ctx: Context, **inputs):
+    async def endpoint(ctx: Context, **inputs) -> Response:
         # The use case blocks (botocore, httpx): one hop to the thread pool for all of it.
-        result = await run_in_threadpool(perform, operation, ctx, **inputs)
-        if not isinstance(result, Answer):
-            return result  # the operation's model, serialised by FastAPI
-        status = result.status or operation.status_code
-        if status in NO_BODY:
-            return Response(status_code=status, headers=result.headers)
-        if result.status is None:  # the model with headers (an ETag): serialised by FastAPI too
-            response.headers.update(result.headers)
-            return result.body
-        # A replayed answer, exactly as it was first given.
-        return JSONResponse(result.body, status, result.headers)
+        reply = await run_in_threadpool(perform, operation, ctx, **inputs)
+        kind = None if reply.text is None else "application/json"
+        return Response(reply.text, reply.status, reply.headers, media_type=kind)
 
-    response = inspect.Parameter("response", KEYWORD, annotation=Response)
-    return as_route(endpoint, operation, MARKERS, response)
+    return as_route(endpoint, operation, MARKERS)
 
 
-async def _dashboard_error(_: Request, error: DashboardError) -> JSONResponse:
+async def _dashboard_error(_: Request, error: errors.DashboardError) -> JSONResponse:
     return _error(error)
 
 
 async def _validation_error(_: Request, error: RequestValidationError) -> JSONResponse:
-    return _error(invalid_request(error.errors()))
+    return _error(errors.invalid_request(error.errors()))
 
 
 async def _http_error(_: Request, error: HTTPException) -> JSONResponse:
     # 404 and 405 from the routing; 413 from a body past the routes' max_body_size as it is read
     # (said in the Lambda functions' words).
-    code = HTTP_CODES.get(error.status_code, "http_error")
-    message = error.detail if isinstance(error.detail, str) else "Request failed."
-    message = TOO_LARGE if error.status_code == 413 else message
-    return JSONResponse(error_content(code, message), error.status_code, error.headers)
+    code = errors.HTTP_CODES.get(error.status_code, "http_error")
+    message = errors.TOO_LARGE if error.status_code == 413 else str(error.detail)
+    return JSONResponse(errors.error_content(code, message), error.status_code, error.headers)
 
 
 async def _edge(request: Request, call_next) -> Response:
@@ -97,11 +74,11 @@ async def _edge(request: Request, call_next) -> Response:
     """
     announced = request.headers.get("content-length", "")
     if announced.isascii() and announced.isdigit() and int(announced) > MAX_BODY_BYTES:
-        return _error(PayloadTooLarge(TOO_LARGE))
+        return _error(errors.PayloadTooLarge(errors.TOO_LARGE))
     try:
         return await call_next(request)
     except Exception:
-        return _error(internal_error())
+        return _error(errors.internal_error())
 
 
 @asynccontextmanager
@@ -110,22 +87,22 @@ async def _closing_clients(_: FastAPI) -> AsyncIterator[None]:
     close_orchestrator()
 
 
-def create_app(*groups: Iterable[Operation], title: str = "Chiffon Dashboard API") -> FastAPI:
+def create_app(*groups: Iterable[Operation]) -> FastAPI:
     app = FastAPI(
-        title=title,
+        title="Chiffon Dashboard API",
         version="0.1.0",
         # No redirect of "/path/" to "/path": API Gateway's routes are exact, so the functions
         # answer 404 there, and so does the local app.
         redirect_slashes=False,
         lifespan=_closing_clients,
         exception_handlers={
-            DashboardError: _dashboard_error,
+            errors.DashboardError: _dashboard_error,
             RequestValidationError: _validation_error,
             HTTPException: _http_error,
         },
         responses={
             status: {"model": ErrorResponse, "description": meaning}
-            for status, meaning in ERROR_STATUSES.items()
+            for status, meaning in errors.ERROR_STATUSES.items()
         },
     )
     app.middleware("http")(_edge)

@@ -1,13 +1,8 @@
-"""The operations on Powertools' event handler, for the Lambda functions: one
-`APIGatewayHttpResolver(enable_validation=True)` per function, its routes built from the
-operations, and the handler that Powertools' Logger, Metrics and Tracer wrap.
-
-Path to a use case: API Gateway event -> handler (logging, metrics, tracing) -> resolver (route,
-parse, validate with the operation's models, resolve the context) -> use case -> JSON response.
-"""
+"""The operations on Powertools' event handler, for the Lambda functions: API Gateway event ->
+handler (Logger, Metrics, Tracer) -> `APIGatewayHttpResolver(enable_validation=True)` (route,
+read and validate with the operation's models, resolve the context) -> perform -> JSON."""
 
 import json
-import os
 from collections.abc import Iterable
 from typing import Annotated, Any
 
@@ -21,27 +16,16 @@ from aws_lambda_powertools.event_handler.openapi.exceptions import (
 from aws_lambda_powertools.event_handler.openapi.params import Body, Header, Query
 from aws_lambda_powertools.event_handler.request import Request
 from aws_lambda_powertools.logging import correlation_paths
-from pydantic import BaseModel
 
-from shared import metrics as app_metrics
-from shared.api import MAX_BODY_BYTES, NO_BODY, Answer, Operation
-from shared.errors import (
-    TOO_LARGE,
-    DashboardError,
-    InvalidInput,
-    NotFound,
-    PayloadTooLarge,
-    internal_error,
-    invalid_request,
-)
+from shared import errors, metrics
+from shared.api import MAX_BODY_BYTES, Operation
 from shared.identity import Caller, caller_from
 from shared.services.context import Context, settings_dependency
 from shared.services.perform import perform
-from shared.settings import Settings
+from shared.settings import Settings, get_settings
 from shared.web.signatures import Markers, as_route
 
 REQUEST_ID_HEADER = "x-request-id"
-DEFAULT_METRICS_NAMESPACE = "ChiffonDashboard"
 
 
 def caller_dependency(
@@ -54,22 +38,15 @@ def caller_dependency(
 MARKERS = Markers(depends=Depends, header=Header, query=Query, body=Body, caller=caller_dependency)
 
 
-def _json(status: int, content: Any, headers: dict[str, str] | None = None) -> Response:
-    body = content.model_dump_json() if isinstance(content, BaseModel) else json.dumps(content)
-    return Response(status, content_types.APPLICATION_JSON, body, headers or {})
-
-
-def _error(error: DashboardError) -> Response:
-    return _json(error.status, error.content())
+def _error(error: errors.DashboardError) -> Response:
+    return Response(error.status, content_types.APPLICATION_JSON, json.dumps(error.content()))
 
 
 def _read_json(text: str) -> Any:
-    """json.loads, with the two other ways a body can fail to be read (nested too deep, an
-    integer too long to convert) reported as the JSON error the resolver answers 400 for.
-
-    A JSON array comes back as a tuple: Powertools validates the first item of a list as the
-    whole body (it unwraps lists as it does a repeated query parameter), so `[{...}, 1]` would
-    pass for `{...}`. pydantic refuses a tuple for a model with the error FastAPI gives."""
+    """json.loads, with a body nested too deep or an integer too long to convert reported as
+    the JSON error the resolver answers 400 for. A JSON array comes back as a tuple: Powertools
+    validates a list's first item as the body (it unwraps lists as it does a repeated query
+    parameter), so `[{...}, 1]` would pass for `{...}`; pydantic refuses a tuple for a model."""
     try:
         value = json.loads(text)
     except (RecursionError, ValueError) as error:
@@ -79,13 +56,9 @@ def _read_json(text: str) -> Any:
 
 def _route(operation: Operation):
     def route(ctx: Context, **inputs) -> Response:
-        result = perform(operation, ctx, **inputs)
-        app_metrics.answered(operation.name, result)
-        answer = result if isinstance(result, Answer) else Answer(result)
-        status = answer.status or operation.status_code
-        if status in NO_BODY:
-            return Response(status, headers=answer.headers)
-        return _json(status, answer.body, answer.headers)
+        reply = perform(operation, ctx, **inputs)
+        kind = None if reply.text is None else content_types.APPLICATION_JSON
+        return Response(reply.status, kind, reply.text, reply.headers)
 
     return as_route(route, operation, MARKERS)
 
@@ -99,43 +72,39 @@ def resolver_for(
     app = APIGatewayHttpResolver(
         enable_validation=True, strip_prefixes=strip_prefixes, json_body_deserializer=_read_json
     )
-    for group in groups:
-        for operation in group:
-            path = operation.path.replace("{", "<").replace("}", ">")  # Powertools' syntax
-            app.route(path, [operation.method])(_route(operation))
+    for operation in (operation for group in groups for operation in group):
+        path = operation.path.replace("{", "<").replace("}", ">")  # Powertools' syntax
+        app.route(path, [operation.method])(_route(operation))
 
-    @app.exception_handler(DashboardError)
-    def dashboard_error(error: DashboardError) -> Response:
-        app_metrics.fault_answered(error)
+    @app.exception_handler(errors.DashboardError)
+    def dashboard_error(error: errors.DashboardError) -> Response:
         return _error(error)
 
     @app.exception_handler([RequestValidationError, RequestUnsupportedContentType])
     def not_valid(error: RequestValidationError) -> Response:
-        return _error(invalid_request(error.errors()))
+        return _error(errors.invalid_request(error.errors()))
 
     @app.exception_handler(UnicodeDecodeError)
     def not_text(_: UnicodeDecodeError) -> Response:  # a body that is not UTF-8 at all
-        return _error(InvalidInput("the body is not valid JSON"))
+        return _error(errors.InvalidInput("the body is not valid JSON"))
 
     @app.not_found
     def not_found(_: Exception) -> Response:
         # API Gateway routes only the function's own paths and methods here; what is left is a
         # path with an id that matched API Gateway's pattern but not the resolver's.
-        return _error(NotFound("Not Found"))
+        return _error(errors.NotFound("Not Found"))
 
     @app.exception_handler(Exception)
     def unexpected(_: Exception) -> Response:
-        return _error(internal_error())
+        return _error(errors.internal_error())
 
     return app
 
 
-def _body_size(event: dict) -> int:
-    """The size of the body as sent: a base64 one's decoded size, exactly."""
+def _too_large(event: dict) -> bool:
     body = event.get("body") or ""
-    if event.get("isBase64Encoded"):
-        return len(body.rstrip("=")) * 3 // 4
-    return len(body.encode())
+    size = len(body.rstrip("=")) * 3 // 4 if event.get("isBase64Encoded") else len(body.encode())
+    return size > MAX_BODY_BYTES
 
 
 def lambda_handler_for(
@@ -146,22 +115,20 @@ def lambda_handler_for(
 ):
     """The Lambda handler of a function serving `app`. `traced_libraries` are the libraries
     X-Ray patches: only those the function uses, since patching one imports it."""
-    logger_ = Logger(service=service)
+    logger = Logger(service=service)
     tracer = Tracer(service=service, patch_modules=list(traced_libraries))
-    # An explicit namespace: without one, flushing the cold-start metric raises.
-    namespace = os.environ.get("POWERTOOLS_METRICS_NAMESPACE") or DEFAULT_METRICS_NAMESPACE
-    metrics = Metrics(service=service, namespace=namespace)
+    namespace = get_settings().metrics_namespace
+    function_metrics = Metrics(service=service, namespace=namespace)
 
-    @metrics.log_metrics(capture_cold_start_metric=True)  # flushes once per invocation
-    @app_metrics.recording(metrics, service=service, namespace=namespace)
+    @function_metrics.log_metrics(capture_cold_start_metric=True)  # flushes once per invocation
+    @metrics.recording(function_metrics, service=service, namespace=namespace)
     @tracer.capture_lambda_handler(capture_response=False)
-    @logger_.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
+    @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
     def handler(event: dict, context: Any) -> dict:
-        # Before the resolver, which reads a body only when the route takes one, and then as
-        # its content type says (JSON, a form, multipart): every body past the limit is 413,
-        # as on the local app. API Gateway itself stops at 10 MB.
-        if _body_size(event) > MAX_BODY_BYTES:
-            error = PayloadTooLarge(TOO_LARGE)
+        # Checked here, before the resolver: it reads a body only when the route takes one, and
+        # then as its content type says (JSON, a form, multipart). API Gateway stops at 10 MB.
+        if _too_large(event):
+            error = errors.PayloadTooLarge(errors.TOO_LARGE)
             response = {
                 "statusCode": error.status,
                 "headers": {"Content-Type": content_types.APPLICATION_JSON},

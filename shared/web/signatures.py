@@ -57,15 +57,13 @@ def _context(markers: Markers, needs_orchestrator: bool) -> Callable[..., Contex
     return _with_signature(context, params)
 
 
-def as_route(
-    function: Callable, operation: Operation, markers: Markers, *first: inspect.Parameter
-) -> Callable:
-    """`function` as `operation`'s route: its name, its docstring, and after `first` (the host's
-    own) the parameters the host framework reads and validates, as perform() takes them: `ctx`,
-    then `idempotency_key` (when the operation honours one), `if_none_match` (when it is
-    conditional), the path parameters as strings, `query` and `body` as the operation's models."""
+def as_route(function: Callable, operation: Operation, markers: Markers) -> Callable:
+    """`function` as `operation`'s route: its name, its docstring, and the parameters the host
+    framework reads and validates, as perform() takes them: `ctx`, then `idempotency_key` (when
+    the operation honours one), `if_none_match` (when it is conditional), the path parameters as
+    strings, `query` and `body` as the operation's models."""
     ctx = Annotated[Context, markers.depends(_context(markers, operation.needs_orchestrator))]
-    params = [*first, inspect.Parameter("ctx", KEYWORD, annotation=ctx)]
+    params = [inspect.Parameter("ctx", KEYWORD, annotation=ctx)]
     if operation.idempotent:
         key = Annotated[str | None, markers.header(alias=HEADER, pattern=KEY_PATTERN)]
         params.append(inspect.Parameter("idempotency_key", KEYWORD, annotation=key, default=None))

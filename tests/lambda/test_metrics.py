@@ -266,7 +266,7 @@ def test_an_approval_whose_answer_was_lost_while_the_plan_runs_counts_an_untrack
 def test_outside_a_lambda_invocation_nothing_is_buffered_or_printed(capsys):
     """The local app and the use-case tests never flush: they must not fill Powertools' buffer
     (shared by every Metrics instance) nor print EMF lines."""
-    metrics.answered("approve", object())
+    metrics.answered("approve")
     metrics.chat_outcome("plan")
     metrics.untracked_run("plan")
     metrics.fault_answered(StoreUnavailable("down"))

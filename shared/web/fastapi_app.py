@@ -65,13 +65,10 @@ async def _http_error(_: Request, error: HTTPException) -> JSONResponse:
 
 
 async def _edge(request: Request, call_next) -> Response:
-    """Two answers made here, inside the CORS middleware so that the browser can read them:
-    - 413 for a body whose Content-Length announces more than MAX_BODY_BYTES, before any of it
-      is read. The routes' own limit (max_body_size) counts what is read, so it catches a body
-      sent without a Content-Length; for an announced one, Starlette would put text/plain in
-      place of the error shape;
-    - the generic 500 (Starlette's handler for Exception answers from outside every middleware).
-    """
+    """Inside the CORS middleware, so that the browser can read them: the generic 500 (Starlette
+    answers Exception from outside every middleware), and 413 for a Content-Length past the
+    limit (the routes' max_body_size counts what is read, but for an announced size Starlette
+    swaps any answer for its text/plain one)."""
     announced = request.headers.get("content-length", "")
     if announced.isascii() and announced.isdigit() and int(announced) > MAX_BODY_BYTES:
         return _error(errors.PayloadTooLarge(errors.TOO_LARGE))

@@ -20,15 +20,23 @@ def _one_call_at_a_time(client):
     by several threads): a transaction cancelled in one thread can roll back over another
     thread's write, and a concurrent-writers test then sees a message that was refused (about 1
     run in 20). Serialising moto's calls gives it the atomicity the real service has; DynamoDB
-    Local runs the same tests unserialised."""
+    Local runs the same tests unserialised. Done with botocore's public events: a call holds the
+    lock from before-call to after-call (or after-call-error), which moto's answer lies between.
+    """
     lock = threading.Lock()
-    make_api_call = client._make_api_call
 
-    def serialised(operation_name, params):
-        with lock:
-            return make_api_call(operation_name, params)
+    def hold(context, **_):
+        if not lock.acquire(timeout=60):  # a lost release fails the test rather than hang it
+            raise TimeoutError("another moto call never finished")
+        context["serialised"] = True
 
-    client._make_api_call = serialised
+    def release(context, **_):
+        if context.pop("serialised", False):
+            lock.release()
+
+    client.meta.events.register("before-call.dynamodb", hold)
+    client.meta.events.register("after-call.dynamodb", release)
+    client.meta.events.register("after-call-error.dynamodb", release)
     return client
 
 

@@ -97,6 +97,27 @@ def test_a_plan_left_waiting_expires_and_cannot_be_approved(page: Page, stack, u
     screenshot(page, "plan-expired.png", tmp_path)
 
 
+def test_a_question_back_leaves_the_plan_and_its_deadline_waiting(page: Page, stack, user):
+    """A message sent while a plan waits asks for a change; a vague one gets a question back and
+    no new plan. The plan still waits, and still expires when its time is up."""
+    open_with_a_clock_the_test_moves(page)
+    ask(page, DEPLOY)
+    card = plan_card(page)
+    expect(card).to_contain_text("Can be approved until")
+    ask(page, "change something")
+    conversation = page.get_by_role("log", name="Conversation")
+    expect(conversation).to_contain_text('What exactly do you mean by "something"?')
+    status = page.locator("#session-state")
+    listed = page.locator("#session-list a[aria-current=page]")
+    expect(status).to_contain_text("Plan to review")
+
+    make_older_than_its_window(stack, user, card.get_attribute("data-plan-id"))
+    page.clock.fast_forward(f"{APPROVAL_TTL_SECONDS // 60}:05")
+    expect(card).to_contain_text("This plan expired on")
+    expect(status).to_contain_text("Plan expired")
+    expect(listed).to_contain_text("Plan expired")
+
+
 def test_an_approval_after_the_deadline_is_refused_in_words(page: Page, stack, user):
     ask(page, DEPLOY)
     card = plan_card(page)

@@ -64,6 +64,19 @@ def open_with_a_clock_the_test_moves(page: Page) -> None:
     expect(page.locator("body")).to_have_attribute("data-ready", "true")
 
 
+def session_states(page: Page):
+    """Where the page says how the session stands: its status line, and its line in the list."""
+    return page.locator("#session-state"), page.locator("#session-list a[aria-current=page]")
+
+
+def let_the_deadline_pass(page: Page, stack, user: str) -> None:
+    """For the stack, then for the page, whose timer reads the plan again and says it expired."""
+    card = plan_card(page)
+    make_older_than_its_window(stack, user, card.get_attribute("data-plan-id"))
+    page.clock.fast_forward(f"{APPROVAL_TTL_SECONDS // 60}:05")
+    expect(card).to_contain_text("This plan expired on")
+
+
 def test_a_plan_left_waiting_expires_and_cannot_be_approved(page: Page, stack, user, tmp_path):
     open_with_a_clock_the_test_moves(page)
     ask(page, DEPLOY)
@@ -72,15 +85,11 @@ def test_a_plan_left_waiting_expires_and_cannot_be_approved(page: Page, stack, u
     approve = page.get_by_role("button", name="Approve plan")
     expect(approve).to_be_enabled()
     expect(card).not_to_contain_text("This plan expired")
-    status = page.locator("#session-state")
-    listed = page.locator("#session-list a[aria-current=page]")
+    status, listed = session_states(page)
     expect(status).to_contain_text("Plan to review")
     expect(listed).to_contain_text("Plan to review")
 
-    # The deadline passes: for the stack, then for the page, whose timer reads the plan again.
-    make_older_than_its_window(stack, user, card.get_attribute("data-plan-id"))
-    page.clock.fast_forward(f"{APPROVAL_TTL_SECONDS // 60}:05")
-    expect(card).to_contain_text("This plan expired on")
+    let_the_deadline_pass(page, stack, user)
     # The session's status, on the page and in the list, no longer asks for a review.
     expect(status).to_contain_text("Plan expired")
     expect(listed).to_contain_text("Plan expired")
@@ -107,13 +116,10 @@ def test_a_question_back_leaves_the_plan_and_its_deadline_waiting(page: Page, st
     ask(page, "change something")
     conversation = page.get_by_role("log", name="Conversation")
     expect(conversation).to_contain_text('What exactly do you mean by "something"?')
-    status = page.locator("#session-state")
-    listed = page.locator("#session-list a[aria-current=page]")
+    status, listed = session_states(page)
     expect(status).to_contain_text("Plan to review")
 
-    make_older_than_its_window(stack, user, card.get_attribute("data-plan-id"))
-    page.clock.fast_forward(f"{APPROVAL_TTL_SECONDS // 60}:05")
-    expect(card).to_contain_text("This plan expired on")
+    let_the_deadline_pass(page, stack, user)
     expect(status).to_contain_text("Plan expired")
     expect(listed).to_contain_text("Plan expired")
 

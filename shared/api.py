@@ -41,7 +41,10 @@ class Reply:
 
 
 def json_text(value: Any) -> str:
-    return value.model_dump_json() if isinstance(value, BaseModel) else json.dumps(value)
+    """A model or a plain JSON value as the compact JSON text both hosts send."""
+    if isinstance(value, BaseModel):
+        return value.model_dump_json()
+    return json.dumps(value, separators=(",", ":"))
 
 
 @dataclass(frozen=True)

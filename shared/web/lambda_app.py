@@ -18,7 +18,7 @@ from aws_lambda_powertools.event_handler.request import Request
 from aws_lambda_powertools.logging import correlation_paths
 
 from shared import errors, metrics
-from shared.api import MAX_BODY_BYTES, Operation
+from shared.api import MAX_BODY_BYTES, Operation, json_text
 from shared.identity import Caller, caller_from
 from shared.services.context import Context, settings_dependency
 from shared.services.perform import perform
@@ -39,7 +39,7 @@ MARKERS = Markers(depends=Depends, header=Header, query=Query, body=Body, caller
 
 
 def _error(error: errors.DashboardError) -> Response:
-    return Response(error.status, content_types.APPLICATION_JSON, json.dumps(error.content()))
+    return Response(error.status, content_types.APPLICATION_JSON, json_text(error.content()))
 
 
 def _read_json(text: str) -> Any:
@@ -132,7 +132,7 @@ def lambda_handler_for(
             response = {
                 "statusCode": error.status,
                 "headers": {"Content-Type": content_types.APPLICATION_JSON},
-                "body": json.dumps(error.content()),
+                "body": json_text(error.content()),
             }
         else:
             response = app.resolve(event, context)

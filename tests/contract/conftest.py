@@ -15,14 +15,17 @@ from shared.store.memory import InMemorySessionStore
 BACKENDS = ["memory", "moto", pytest.param("dynamodb_local", marks=pytest.mark.dynamodb_local)]
 
 
-def _one_call_at_a_time(client):
+def _one_call_at_a_time(client) -> threading.Lock:
     """DynamoDB applies each call atomically; moto does not under threads (requests are served
     by several threads): a transaction cancelled in one thread can roll back over another
     thread's write, and a concurrent-writers test then sees a message that was refused (about 1
     run in 20). Serialising moto's calls gives it the atomicity the real service has; DynamoDB
-    Local runs the same tests unserialised. Done with botocore's public events: a call holds the
-    lock from before-call to after-call (or after-call-error), which moto's answer lies between.
-    """
+    Local runs the same tests unserialised.
+
+    Done with botocore's public events: a call holds the lock from before-call to after-call or
+    after-call-error, which moto's answer lies between. The release is registered first on each
+    operation's own event, so that it runs before any handler a test adds there (one that raises
+    skips the handlers after it)."""
     lock = threading.Lock()
 
     def hold(context, **_):
@@ -35,9 +38,10 @@ def _one_call_at_a_time(client):
             lock.release()
 
     client.meta.events.register("before-call.dynamodb", hold)
-    client.meta.events.register("after-call.dynamodb", release)
-    client.meta.events.register("after-call-error.dynamodb", release)
-    return client
+    for operation in client.meta.service_model.operation_names:
+        client.meta.events.register_first(f"after-call.dynamodb.{operation}", release)
+        client.meta.events.register_first(f"after-call-error.dynamodb.{operation}", release)
+    return lock
 
 
 @pytest.fixture
@@ -52,9 +56,11 @@ def make_store(request, backend):
         from moto import mock_aws
 
         with mock_aws():
-            client = _one_call_at_a_time(dynamodb_client(Settings(dynamodb_endpoint_url=None)))
+            client = dynamodb_client(Settings(dynamodb_endpoint_url=None))
+            lock = _one_call_at_a_time(client)
             create_table(client, "sessions")
             yield lambda ttl=timedelta(days=7): DynamoDBSessionStore(client, "sessions", ttl=ttl)
+            assert not lock.locked(), "a moto call of this test kept the lock"
         return
     emulator = request.getfixturevalue("dynamodb_local")
     # DynamoDB Local keeps tables per access key: the emulator's own.

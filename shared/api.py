@@ -37,14 +37,15 @@ class Reply:
 
     status: int
     text: str | None  # the body as JSON text; None for the no-body statuses
-    headers: dict[str, str]
+    headers: dict[str, str]  # Content-Type included when there is a body
 
 
 def json_text(value: Any) -> str:
-    """A model or a plain JSON value as the compact JSON text both hosts send."""
+    """A model or a plain JSON value as the compact JSON text both hosts send (and an
+    Idempotency-Key's answer keeps, to be given again byte for byte)."""
     if isinstance(value, BaseModel):
         return value.model_dump_json()
-    return json.dumps(value, separators=(",", ":"))
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
 
 
 @dataclass(frozen=True)

@@ -43,7 +43,7 @@ class Settings(BaseSettings):
     # The Lambda functions' CloudWatch namespace (template.yaml sets one per stack). Powertools
     # reads the same variable, but has no default: a flush without a namespace raises.
     metrics_namespace: str = Field(
-        default="ChiffonDashboard", validation_alias="POWERTOOLS_METRICS_NAMESPACE"
+        default="ChiffonDashboard", min_length=1, validation_alias="POWERTOOLS_METRICS_NAMESPACE"
     )
 
     history_page_size: int = Field(default=50, ge=1, le=500)

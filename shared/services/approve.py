@@ -335,9 +335,7 @@ def approve(
             )
         tasks, dispatch_status = _dispatched(plan, answer)
     except NOT_ACTED as error:
-        forgotten = isinstance(error, OrchestratorNotFound) and not _still_known(
-            orchestrator, plan
-        )
+        forgotten = isinstance(error, OrchestratorNotFound) and not _still_known(orchestrator, plan)
         _undo_approval(store, session, plan, error, forgotten=forgotten)
         raise
     except OrchestratorError as error:

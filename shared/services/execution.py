@@ -68,9 +68,7 @@ def _update(
     )
 
 
-def _task_answer(
-    orchestrator: OrchestratorClient, task: DispatchedTask
-) -> TaskStatusAnswer | str:
+def _task_answer(orchestrator: OrchestratorClient, task: DispatchedTask) -> TaskStatusAnswer | str:
     if task.task_id is None:
         return f"The orchestrator could not dispatch this step: {task.error or 'no reason given'}"
     try:
@@ -79,9 +77,7 @@ def _task_answer(
         return "The orchestrator no longer knows this step (it may have restarted)."
 
 
-def execution_updates(
-    orchestrator: OrchestratorClient, plan: PlanRecord
-) -> list[ExecutionUpdate]:
+def execution_updates(orchestrator: OrchestratorClient, plan: PlanRecord) -> list[ExecutionUpdate]:
     """One update per plan step; one orchestrator call per dispatched task, all at once.
     A finished run answers from what was kept, without asking the orchestrator."""
     if plan.final_steps is not None:

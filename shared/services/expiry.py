@@ -70,4 +70,3 @@ def expired_error(settings: Settings) -> PlanExpired:
         "expired: ask for a fresh plan. This plan waited for approval longer than "
         f"{waited}; tell me what to change (or send the request again) for a new plan."
     )
-

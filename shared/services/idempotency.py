@@ -94,7 +94,7 @@ def once(
             # with the same key must see what holds then, not this answer replayed for a day.
             store.release_idempotency_key(scoped)
         else:
-            _complete(ctx, scoped, request, error.status, json.dumps(error.content()))
+            _complete(ctx, scoped, request, error.status, json_text(error.content()))
         raise
     except BaseException:
         store.release_idempotency_key(scoped)

@@ -48,9 +48,7 @@ def load_plan_with_status(ctx: Context, plan_id: str) -> tuple[PlanRecord, Statu
     return _owned(ctx, plan), snapshot
 
 
-def load_session_plan(
-    store: SessionStore, session: SessionRecord, plan_id: str
-) -> PlanRecord:
+def load_session_plan(store: SessionStore, session: SessionRecord, plan_id: str) -> PlanRecord:
     """A plan of this (already authorised) session."""
     canonical = canonical_uuid(plan_id)
     plan = store.get_plan(canonical) if canonical else None

@@ -59,4 +59,6 @@ def perform(
 
 
 def _reply(status: int, text: str | None, headers: dict[str, str]) -> Reply:
-    return Reply(status, None if status in NO_BODY else text, headers)
+    if status in NO_BODY:
+        return Reply(status, None, headers)
+    return Reply(status, text, {**headers, "Content-Type": "application/json"})

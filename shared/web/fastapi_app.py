@@ -1,24 +1,21 @@
 """The operations as one FastAPI app, with the OpenAPI document: the local stack on port 8001, or
 one Lambda function through Mangum. FastAPI reads and validates each request from the route's
-signature (signatures.py); the use case runs in FastAPI's thread pool."""
+signature (signatures.py) and runs the route, a plain function, in its thread pool."""
 
 from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
 from typing import Annotated
 
 from fastapi import Body, Depends, FastAPI, Header, Query, Request, Response
-from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
 from shared import errors
-from shared.api import MAX_BODY_BYTES, NOT_MODIFIED, Operation
+from shared.api import MAX_BODY_BYTES, NOT_MODIFIED, Operation, Reply, json_text
 from shared.identity import Caller, caller_from
 from shared.models import ErrorResponse
 from shared.orchestrator.factory import close_orchestrator
-from shared.services.context import Context, settings_dependency
-from shared.services.perform import perform
+from shared.services.context import settings_dependency
 from shared.settings import Settings, get_settings
 from shared.web.signatures import Markers, as_route
 
@@ -31,37 +28,37 @@ async def caller_dependency(
 
 
 NOT_MODIFIED_DOC = {"description": "Not Modified: If-None-Match names the current ETag; no body"}
-MARKERS = Markers(depends=Depends, header=Header, query=Query, body=Body, caller=caller_dependency)
 
 
-def _error(error: errors.DashboardError) -> JSONResponse:
-    return JSONResponse(error.content(), status_code=error.status)
+def _respond(reply: Reply) -> Response:
+    return Response(reply.text, reply.status, reply.headers)
 
 
-def _endpoint(operation: Operation):
-    async def endpoint(ctx: Context, **inputs) -> Response:
-        # The use case blocks (botocore, httpx): one hop to the thread pool for all of it.
-        reply = await run_in_threadpool(perform, operation, ctx, **inputs)
-        kind = None if reply.text is None else "application/json"
-        return Response(reply.text, reply.status, reply.headers, media_type=kind)
-
-    return as_route(endpoint, operation, MARKERS)
+def _json(status: int, content: dict, headers: dict[str, str] | None = None) -> Response:
+    return Response(json_text(content), status, headers, media_type="application/json")
 
 
-async def _dashboard_error(_: Request, error: errors.DashboardError) -> JSONResponse:
+def _error(error: errors.DashboardError) -> Response:
+    return _json(error.status, error.content())
+
+
+MARKERS = Markers(Depends, Header, Query, Body, caller=caller_dependency, respond=_respond)
+
+
+async def _dashboard_error(_: Request, error: errors.DashboardError) -> Response:
     return _error(error)
 
 
-async def _validation_error(_: Request, error: RequestValidationError) -> JSONResponse:
+async def _validation_error(_: Request, error: RequestValidationError) -> Response:
     return _error(errors.invalid_request(error.errors()))
 
 
-async def _http_error(_: Request, error: HTTPException) -> JSONResponse:
+async def _http_error(_: Request, error: HTTPException) -> Response:
     # 404 and 405 from the routing; 413 from a body past the routes' max_body_size as it is read
     # (said in the Lambda functions' words).
     code = errors.HTTP_CODES.get(error.status_code, "http_error")
     message = errors.TOO_LARGE if error.status_code == 413 else str(error.detail)
-    return JSONResponse(errors.error_content(code, message), error.status_code, error.headers)
+    return _json(error.status_code, errors.error_content(code, message), error.headers)
 
 
 async def _edge(request: Request, call_next) -> Response:
@@ -106,7 +103,7 @@ def create_app(*groups: Iterable[Operation]) -> FastAPI:
     for operation in (operation for group in groups for operation in group):
         app.add_api_route(
             operation.path,
-            _endpoint(operation),
+            as_route(operation, MARKERS),
             methods=[operation.method],
             response_model=operation.response_model,
             status_code=operation.status_code,

@@ -18,10 +18,9 @@ from aws_lambda_powertools.event_handler.request import Request
 from aws_lambda_powertools.logging import correlation_paths
 
 from shared import errors, metrics
-from shared.api import MAX_BODY_BYTES, Operation, json_text
+from shared.api import MAX_BODY_BYTES, Operation, Reply, json_text
 from shared.identity import Caller, caller_from
-from shared.services.context import Context, settings_dependency
-from shared.services.perform import perform
+from shared.services.context import settings_dependency
 from shared.settings import Settings, get_settings
 from shared.web.signatures import Markers, as_route
 
@@ -35,11 +34,15 @@ def caller_dependency(
     return caller_from(event.raw_event, event.headers, settings)
 
 
-MARKERS = Markers(depends=Depends, header=Header, query=Query, body=Body, caller=caller_dependency)
+def _respond(reply: Reply) -> Response:
+    return Response(reply.status, body=reply.text, headers=reply.headers)
 
 
 def _error(error: errors.DashboardError) -> Response:
     return Response(error.status, content_types.APPLICATION_JSON, json_text(error.content()))
+
+
+MARKERS = Markers(Depends, Header, Query, Body, caller=caller_dependency, respond=_respond)
 
 
 def _read_json(text: str) -> Any:
@@ -54,15 +57,6 @@ def _read_json(text: str) -> Any:
     return tuple(value) if isinstance(value, list) else value
 
 
-def _route(operation: Operation):
-    def route(ctx: Context, **inputs) -> Response:
-        reply = perform(operation, ctx, **inputs)
-        kind = None if reply.text is None else content_types.APPLICATION_JSON
-        return Response(reply.status, kind, reply.text, reply.headers)
-
-    return as_route(route, operation, MARKERS)
-
-
 def resolver_for(
     *groups: Iterable[Operation], strip_prefixes: list[str] | None = None
 ) -> APIGatewayHttpResolver:
@@ -74,11 +68,9 @@ def resolver_for(
     )
     for operation in (operation for group in groups for operation in group):
         path = operation.path.replace("{", "<").replace("}", ">")  # Powertools' syntax
-        app.route(path, [operation.method])(_route(operation))
+        app.route(path, [operation.method])(as_route(operation, MARKERS))
 
-    @app.exception_handler(errors.DashboardError)
-    def dashboard_error(error: errors.DashboardError) -> Response:
-        return _error(error)
+    app.exception_handler(errors.DashboardError)(_error)
 
     @app.exception_handler([RequestValidationError, RequestUnsupportedContentType])
     def not_valid(error: RequestValidationError) -> Response:

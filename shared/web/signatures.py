@@ -1,13 +1,14 @@
-"""What both hosts read from an operation: the parameters of its route, each annotated with the
+"""The route of an operation, for both hosts: a function whose parameters are annotated with the
 host framework's own markers (`Depends`, `Header`, `Query`, `Body`), so that the framework itself
-resolves the context and reads and validates the request."""
+resolves the context and reads and validates the request; it hands them to perform() and returns
+the `Reply` as the framework's response."""
 
 import inspect
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Annotated, Any
 
-from shared.api import Operation
+from shared.api import Operation, Reply
 from shared.identity import Caller
 from shared.services.conditional import HEADER as IF_NONE_MATCH
 from shared.services.context import (
@@ -17,6 +18,7 @@ from shared.services.context import (
     store_dependency,
 )
 from shared.services.idempotency import HEADER, KEY_PATTERN
+from shared.services.perform import perform
 from shared.settings import Settings
 from shared.store import SessionStore
 
@@ -30,6 +32,7 @@ class Markers:
     query: Any
     body: Any
     caller: Callable[..., Caller]  # the host's own: it reads the identity off its request type
+    respond: Callable[[Reply], Any]  # a Reply as the host's response
 
 
 def _with_signature(function: Callable, params: list[inspect.Parameter]) -> Callable:
@@ -57,11 +60,16 @@ def _context(markers: Markers, needs_orchestrator: bool) -> Callable[..., Contex
     return _with_signature(context, params)
 
 
-def as_route(function: Callable, operation: Operation, markers: Markers) -> Callable:
-    """`function` as `operation`'s route: its name, its docstring, and the parameters the host
-    framework reads and validates, as perform() takes them: `ctx`, then `idempotency_key` (when
-    the operation honours one), `if_none_match` (when it is conditional), the path parameters as
-    strings, `query` and `body` as the operation's models."""
+def as_route(operation: Operation, markers: Markers) -> Callable:
+    """`operation`'s route: its name, its docstring, and the parameters the host framework reads
+    and validates, as perform() takes them: `ctx`, then `idempotency_key` (when the operation
+    honours one), `if_none_match` (when it is conditional), the path parameters as strings,
+    `query` and `body` as the operation's models. A plain function: the use case blocks
+    (botocore, httpx), and FastAPI runs it in its thread pool."""
+
+    def route(ctx: Context, **inputs) -> Any:
+        return markers.respond(perform(operation, ctx, **inputs))
+
     ctx = Annotated[Context, markers.depends(_context(markers, operation.needs_orchestrator))]
     params = [inspect.Parameter("ctx", KEYWORD, annotation=ctx)]
     if operation.idempotent:
@@ -79,7 +87,7 @@ def as_route(function: Callable, operation: Operation, markers: Markers) -> Call
         body = Annotated[operation.body if required else operation.body | None, markers.body()]
         default = inspect.Parameter.empty if required else None
         params.append(inspect.Parameter("body", KEYWORD, annotation=body, default=default))
-    _with_signature(function, params)
-    function.__name__ = operation.name
-    function.__doc__ = operation.call.__doc__
-    return function
+    _with_signature(route, params)
+    route.__name__ = operation.name
+    route.__doc__ = operation.call.__doc__
+    return route

@@ -11,7 +11,7 @@ async def test_chat_repeated_with_the_same_key_answers_the_same_without_a_second
     first = await dashboard.chat(session_id, DEPLOY, headers=key)
     again = await dashboard.chat(session_id, DEPLOY, headers=key)
     assert first.status_code == again.status_code == 200
-    assert again.json() == first.json()
+    assert again.content == first.content  # byte for byte
     assert again.headers["Idempotent-Replayed"] == "true"
     calls = await dashboard.calls()
     assert (calls["request"], calls["plan"]) == (1, 1)
@@ -81,6 +81,21 @@ async def test_approve_reject_modify_abort_replay_with_their_key(dashboard):
     assert aborts[1].json() == aborts[0].json()
     calls = await dashboard.calls()
     assert (calls["request"], calls["plan"], calls["approve"]) == (2, 2, 1)
+
+
+async def test_a_refusal_is_given_again_byte_for_byte(dashboard):
+    """A 4xx that will not change (here a change whose body names another plan) is kept with the
+    key, like a success, and a repeat gets it again exactly as it was first given."""
+    session_id = await dashboard.new_session()
+    plan = (await dashboard.chat(session_id, DEPLOY)).json()["plan"]["plan_id"]
+    other = {"plan_id": "00000000-0000-4000-8000-000000000000", "user_message": "add tests"}
+    key = {"Idempotency-Key": "refused-once"}
+    first = await dashboard.act(plan, "modify", session_id, extra=other, headers=key)
+    again = await dashboard.act(plan, "modify", session_id, extra=other, headers=key)
+    assert first.status_code == again.status_code == 400
+    assert first.json()["error"]["code"] == "invalid_request"
+    assert again.content == first.content
+    assert again.headers["Idempotent-Replayed"] == "true"
 
 
 async def test_a_fault_releases_the_key_so_the_retry_does_the_work(dashboard):

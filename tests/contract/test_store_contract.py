@@ -8,6 +8,8 @@ from datetime import timedelta
 import pytest
 
 from shared.errors import Conflict, InvalidInput
+from shared.services.sessions import session_summary
+from shared.settings import Settings
 from shared.store.records import (
     DispatchedTask,
     NewMessage,
@@ -127,6 +129,35 @@ def test_the_current_plans_creation_is_kept_with_its_id_and_cleared_with_it(stor
     )
     reread = store.get_session(session.session_id)
     assert (reread.current_plan_id, reread.current_plan_created_at) == (None, None)
+
+
+@pytest.mark.parametrize(  # only a table keeps items written by an older version
+    "backend", ["moto", pytest.param("dynamodb_local", marks=pytest.mark.dynamodb_local)]
+)
+def test_a_session_stored_before_the_plans_creation_was_kept_reads_without_it(store):
+    """Sessions written before current_plan_created_at existed (ec38ffc) hold the plan id alone.
+    They read with no creation, and the sessions list gives them no deadline, not an error."""
+    session = store.create_session("alice")
+    store.save(
+        session,
+        changes=SessionChanges(
+            status="plan_ready", current_plan_id="p1", current_plan_created_at=utcnow()
+        ),
+    )
+    store._client.update_item(  # the item as the older version wrote it
+        TableName=store._table,
+        Key={"PK": {"S": f"SESSION#{session.session_id}"}, "SK": {"S": "META"}},
+        UpdateExpression="REMOVE current_plan_created_at",
+    )
+    reread = store.get_session(session.session_id)
+    assert (reread.status, reread.current_plan_id, reread.current_plan_created_at) == (
+        "plan_ready",
+        "p1",
+        None,
+    )
+    (listed,) = store.list_sessions("alice", limit=10).sessions
+    summary = session_summary(listed, Settings())
+    assert (summary.current_plan_id, summary.plan_approval_expires_at) == ("p1", None)
 
 
 def test_stale_write_is_refused_and_writes_nothing(store):

@@ -12,15 +12,11 @@ from shared.settings import Settings
 from shared.store.records import NewAuditEntry, PlanChanges, PlanRecord, utcnow
 
 
-def _deadline(plan: PlanRecord, settings: Settings) -> datetime:
-    return settings.approval_deadline(plan.created_at)
-
-
 def approval_deadline(plan: PlanRecord, settings: Settings) -> datetime | None:
     """When the plan can no longer be approved; None once it is no longer waiting for it."""
     if plan.state != "pending_approval":
         return None
-    return _deadline(plan, settings)
+    return settings.approval_deadline(plan.created_at)
 
 
 def is_expired(plan: PlanRecord, settings: Settings) -> bool:
@@ -47,7 +43,7 @@ def with_expiry(view: DashboardPlanView, plan: PlanRecord, settings: Settings) -
     have been rejected or replaced), it stays so, with when it expired: by the setting, and no
     later than when that was first seen."""
     if plan.expired_at is not None:
-        deadline = min(_deadline(plan, settings), plan.expired_at)
+        deadline = min(settings.approval_deadline(plan.created_at), plan.expired_at)
         return view.model_copy(
             update={"approval_expires_at": deadline, "expired": True, "can_approve": False}
         )
